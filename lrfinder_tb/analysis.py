@@ -12,9 +12,9 @@ The steps of `analyze`, in order:
 2. Diverged tail: the causal divergence rule of `DivergenceMonitor` (the same rule
    that stops the callback) marks where the loss diverged; points from there on
    are left out of the search.
-3. Smoothing: a zero-lag exponential moving average, the mean of a forward and a
-   backward bias-corrected EMA with factor `smoothing`. It does not shift the
-   curve to the right as the causal EMA of other finders does. Losses in the
+3. Smoothing: a zero-lag exponential moving average (`smooth`), a symmetric
+   kernel `smoothing**|t - j|` built from a forward and a backward EMA. It does
+   not shift the curve to the right as the causal EMA of other finders does. Losses in the
    diverged tail are capped at the highest loss before it, so an explosion does
    not bleed backwards into the descent.
 4. Warm-up: the first `warmup` points (by default 5% of the points before the
@@ -68,8 +68,9 @@ DIVERGENCE_SMOOTHING = 0.9
 # absolute difference of consecutive losses.
 DIVERGENCE_NOISE_MULTIPLIER = 2.0
 
-# The descent test smooths with this factor, and a drop smaller than
-# DESCENT_NOISE_MULTIPLIER standard deviations of the smoothed noise is no descent.
+# The descent test smooths with this factor (less for curves under 100 points), and
+# a drop smaller than DESCENT_NOISE_MULTIPLIER standard deviations of the smoothed
+# noise is no descent.
 DESCENT_TEST_SMOOTHING = 0.9
 DESCENT_NOISE_MULTIPLIER = 5.0
 
@@ -186,12 +187,23 @@ def ema(values: np.ndarray, smoothing: float) -> np.ndarray:
     return averaged / -np.expm1(steps * -log_decay)
 
 
+def _kernel_mass(steps: np.ndarray, smoothing: float) -> np.ndarray:
+    # sum(smoothing**k for k in range(steps + 1)), the weight an EMA has seen.
+    if smoothing == 0.0:
+        return np.ones_like(steps, dtype=np.float64)
+    return -np.expm1((steps + 1) * math.log(smoothing)) / (1.0 - smoothing)
+
+
 def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
-    """Smooth `values` without lag: the mean of a forward and a backward `ema`.
+    """Smooth `values` without lag, with a symmetric exponential kernel.
+
+    Point t becomes `sum_j b**|t - j| * x[j] / sum_j b**|t - j|` over the points that
+    exist, computed from a forward and a backward `ema`. Unlike a causal EMA it does
+    not shift the curve to the right; at both ends the kernel is one-sided.
 
     Args:
         values: 1-D array of finite floats.
-        smoothing: the EMA factor, `0 <= smoothing < 1`.
+        smoothing: the factor `b`, `0 <= b < 1`; 0 returns a copy of `values`.
 
     Returns:
         A float64 array of the same length.
@@ -204,21 +216,31 @@ def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
         [1.0, 1.0, 1.0]
     """
     values = np.asarray(values, dtype=np.float64)
-    forward = ema(values, smoothing)
-    backward = ema(values[::-1], smoothing)[::-1]
-    return 0.5 * (forward + backward)
+    positions = np.arange(values.size, dtype=np.float64)
+    forward_mass = _kernel_mass(positions, smoothing)
+    backward_mass = _kernel_mass(values.size - 1 - positions, smoothing)
+
+    # ema() is the kernel sum divided by its mass; undo that to add both sides,
+    # then count the centre point once.
+    forward = ema(values, smoothing) * forward_mass
+    backward = ema(values[::-1], smoothing)[::-1] * backward_mass
+    return (forward + backward - values) / (forward_mass + backward_mass - 1.0)
 
 
 class DivergenceMonitor:
     """Decide online, batch by batch, whether the loss has diverged.
 
-    The loss has diverged at batch t when `s[t] - best > (threshold - 1) * scale`,
-    where `s` is a causal EMA (factor `DIVERGENCE_SMOOTHING`) of the losses, `best`
-    is the lowest `s` so far, and `scale` is the larger of `max(best, 0)` and
-    `DIVERGENCE_NOISE_MULTIPLIER` times the median absolute difference of
-    consecutive losses so far. For positive losses well above their noise this is
-    fastai's "smoothed loss > threshold x best"; the noise term keeps the rule
-    meaningful for negative and near-zero losses, where a multiple of `best` is not.
+    With `s` a causal EMA (factor `DIVERGENCE_SMOOTHING`) of the losses, `best` the
+    lowest `s` so far and `noise` the median absolute difference of consecutive
+    losses so far, the loss has diverged at batch t when either
+
+    - `s[t] - best > (threshold - 1) * max(best, DIVERGENCE_NOISE_MULTIPLIER * noise)`:
+      for positive losses well above their noise this is fastai's "smoothed loss >
+      threshold x best"; the noise term keeps the rule meaningful for negative and
+      near-zero losses, where a multiple of `best` is not; or
+    - the loss first fell clearly (by more than `DIVERGENCE_NOISE_MULTIPLIER * noise`)
+      below its first value `s[0]` and `s[t]` has climbed back above `s[0]`: the
+      test is past any useful learning rate.
 
     Args:
         threshold: the factor, > 1.
@@ -227,7 +249,7 @@ class DivergenceMonitor:
         >>> monitor = DivergenceMonitor(4.0)
         >>> losses = [1.0, 0.9, 0.7, 0.5, 0.4, 0.4, 0.5, 3.0, 30.0]
         >>> [monitor.update(loss) for loss in losses][-3:]
-        [False, False, True]
+        [False, True, True]
     """
 
     def __init__(self, threshold: float = DEFAULT_DIVERGENCE_THRESHOLD):
@@ -238,6 +260,7 @@ class DivergenceMonitor:
         self.threshold = float(threshold)
         self._average = 0.0
         self._count = 0
+        self._initial: float | None = None
         self._best = math.inf
         self._previous: float | None = None
         self._differences: list[float] = []
@@ -257,15 +280,20 @@ class DivergenceMonitor:
         self._count += 1
         self._average = DIVERGENCE_SMOOTHING * self._average + (1.0 - DIVERGENCE_SMOOTHING) * loss
         smoothed = self._average / (1.0 - DIVERGENCE_SMOOTHING**self._count)
+        if self._initial is None:
+            self._initial = smoothed
         self._best = min(self._best, smoothed)
 
         if not self._differences:
             return False
-        median_difference = self._differences[len(self._differences) // 2]
-        scale = max(self._best, DIVERGENCE_NOISE_MULTIPLIER * median_difference, 0.0)
+        noise = DIVERGENCE_NOISE_MULTIPLIER * self._differences[len(self._differences) // 2]
+        scale = max(self._best, noise, 0.0)
         if scale == 0.0:
             scale = 1e-12 * max(abs(self._best), 1.0)
-        return smoothed - self._best > (self.threshold - 1.0) * scale
+        if smoothed - self._best > (self.threshold - 1.0) * scale:
+            return True
+        fell_clearly = self._initial - self._best > noise
+        return fell_clearly and smoothed > self._initial
 
 
 def find_divergence(losses: np.ndarray, threshold: float = DEFAULT_DIVERGENCE_THRESHOLD) -> int | None:
@@ -292,7 +320,7 @@ def _suggest_steepest(curve: PreparedCurve) -> tuple[float, int | None]:
 def _suggest_steepest_index(curve: PreparedCurve) -> tuple[float, int | None]:
     # The slope against the point index, as torch-lr-finder and Lightning take it.
     # For an exponential sweep this equals the log-rate slope; for a linear sweep
-    # it leans towards larger rates.
+    # it is the slope against the rate itself, which peaks at smaller rates.
     window = curve.smoothed[: curve.min_index + 1]
     if window.size < 2:
         return float(curve.learning_rates[curve.start]), curve.start
@@ -372,37 +400,24 @@ def _noise_sigma(losses: np.ndarray) -> float:
 def _smoothed_noise_sd(size: int, smoothing: float) -> np.ndarray:
     """Return the standard deviation of `smooth` at each point for unit white noise."""
     positions = np.arange(size, dtype=np.float64)
-    if smoothing == 0.0:
-        return np.ones(size)
-
-    def one_sided(steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # Variance of a bias-corrected EMA after `steps + 1` samples, and the
-        # weight it gives its newest sample.
-        normaliser = -np.expm1((steps + 1) * math.log(smoothing))
-        variance = (
-            (1.0 - smoothing) ** 2
-            * -np.expm1(2 * (steps + 1) * math.log(smoothing))
-            / ((1.0 - smoothing**2) * normaliser**2)
-        )
-        return variance, (1.0 - smoothing) / normaliser
-
-    forward_variance, forward_weight = one_sided(positions)
-    backward_variance, backward_weight = one_sided(size - 1 - positions)
-    # The two averages share only the sample at the point itself.
-    variance = 0.25 * (
-        forward_variance + backward_variance + 2.0 * forward_weight * backward_weight
-    )
-    return np.sqrt(variance)
+    forward_mass = _kernel_mass(positions, smoothing)
+    backward_mass = _kernel_mass(size - 1 - positions, smoothing)
+    forward_squares = _kernel_mass(positions, smoothing**2)
+    backward_squares = _kernel_mass(size - 1 - positions, smoothing**2)
+    mass = forward_mass + backward_mass - 1.0
+    return np.sqrt(forward_squares + backward_squares - 1.0) / mass
 
 
 def _has_descent(losses: np.ndarray, start: int) -> bool:
     """Tell whether the loss falls by more than its noise between `start` and its minimum."""
-    smoothed = smooth(losses, DESCENT_TEST_SMOOTHING)
+    # Short curves get less smoothing: a 6-point curve smoothed with 0.9 is flat.
+    smoothing = min(DESCENT_TEST_SMOOTHING, max(0.0, 1.0 - 10.0 / losses.size))
+    smoothed = smooth(losses, smoothing)
     min_index = start + int(np.argmin(smoothed[start:]))
     peak_index = start + int(np.argmax(smoothed[start : min_index + 1]))
     drop = float(smoothed[peak_index] - smoothed[min_index])
 
-    noise_sd = _noise_sigma(losses) * _smoothed_noise_sd(losses.size, DESCENT_TEST_SMOOTHING)
+    noise_sd = _noise_sigma(losses) * _smoothed_noise_sd(losses.size, smoothing)
     uncertainty = math.hypot(noise_sd[peak_index], noise_sd[min_index])
     tolerance = 1e-9 * float(np.max(np.abs(smoothed)))
     return drop > max(DESCENT_NOISE_MULTIPLIER * uncertainty, tolerance)
