@@ -35,7 +35,8 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -296,7 +297,9 @@ class DivergenceMonitor:
         return fell_clearly and smoothed > self._initial
 
 
-def find_divergence(losses: np.ndarray, threshold: float = DEFAULT_DIVERGENCE_THRESHOLD) -> int | None:
+def find_divergence(
+    losses: np.ndarray, threshold: float = DEFAULT_DIVERGENCE_THRESHOLD
+) -> int | None:
     """Return the index where `DivergenceMonitor` first reports divergence, or None."""
     monitor = DivergenceMonitor(threshold)
     for index, loss in enumerate(np.asarray(losses, dtype=np.float64)):

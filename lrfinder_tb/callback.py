@@ -120,32 +120,71 @@ class LRFinder(keras.callbacks.Callback):
         verbose: bool = False,
     ):
         super().__init__()
-        _check(isinstance(start_lr, (int, float)) and not isinstance(start_lr, bool)
-               and math.isfinite(start_lr) and start_lr > 0,
-               "start_lr", "a finite number > 0", start_lr)
-        _check(isinstance(end_lr, (int, float)) and not isinstance(end_lr, bool)
-               and math.isfinite(end_lr) and end_lr > start_lr,
-               "end_lr", f"a finite number > start_lr ({start_lr!r})", end_lr)
-        _check(isinstance(num_steps, int) and not isinstance(num_steps, bool) and num_steps >= 2,
-               "num_steps", "an int >= 2", num_steps)
+        _check(
+            isinstance(start_lr, (int, float))
+            and not isinstance(start_lr, bool)
+            and math.isfinite(start_lr)
+            and start_lr > 0,
+            "start_lr",
+            "a finite number > 0",
+            start_lr,
+        )
+        _check(
+            isinstance(end_lr, (int, float))
+            and not isinstance(end_lr, bool)
+            and math.isfinite(end_lr)
+            and end_lr > start_lr,
+            "end_lr",
+            f"a finite number > start_lr ({start_lr!r})",
+            end_lr,
+        )
+        _check(
+            isinstance(num_steps, int) and not isinstance(num_steps, bool) and num_steps >= 2,
+            "num_steps",
+            "an int >= 2",
+            num_steps,
+        )
         _check(mode in MODES, "mode", f"one of {MODES}", mode)
-        _check(isinstance(smoothing, (int, float)) and not isinstance(smoothing, bool)
-               and 0.0 <= smoothing < 1.0,
-               "smoothing", "a float in [0, 1)", smoothing)
-        _check(divergence_threshold is None
-               or (isinstance(divergence_threshold, (int, float))
-                   and not isinstance(divergence_threshold, bool)
-                   and divergence_threshold > 1.0),
-               "divergence_threshold", "a number > 1, or None to disable the check",
-               divergence_threshold)
-        _check(method is None or method in analysis.SUGGESTION_METHODS,
-               "method", f"None or one of {sorted(analysis.SUGGESTION_METHODS)}", method)
-        _check(isinstance(run_name, str) and run_name not in ("", ".", "..")
-               and "/" not in run_name and os.sep not in run_name,
-               "run_name", "a non-empty directory name without path separators", run_name)
-        _check(isinstance(write_every, int) and not isinstance(write_every, bool)
-               and write_every >= 1,
-               "write_every", "an int >= 1", write_every)
+        _check(
+            isinstance(smoothing, (int, float))
+            and not isinstance(smoothing, bool)
+            and 0.0 <= smoothing < 1.0,
+            "smoothing",
+            "a float in [0, 1)",
+            smoothing,
+        )
+        _check(
+            divergence_threshold is None
+            or (
+                isinstance(divergence_threshold, (int, float))
+                and not isinstance(divergence_threshold, bool)
+                and divergence_threshold > 1.0
+            ),
+            "divergence_threshold",
+            "a number > 1, or None to disable the check",
+            divergence_threshold,
+        )
+        _check(
+            method is None or method in analysis.SUGGESTION_METHODS,
+            "method",
+            f"None or one of {sorted(analysis.SUGGESTION_METHODS)}",
+            method,
+        )
+        _check(
+            isinstance(run_name, str)
+            and run_name not in ("", ".", "..")
+            and "/" not in run_name
+            and os.sep not in run_name,
+            "run_name",
+            "a non-empty directory name without path separators",
+            run_name,
+        )
+        _check(
+            isinstance(write_every, int) and not isinstance(write_every, bool) and write_every >= 1,
+            "write_every",
+            "an int >= 1",
+            write_every,
+        )
 
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
         self.start_lr = float(start_lr)
@@ -352,7 +391,9 @@ class LRFinder(keras.callbacks.Callback):
         self._losses.append(loss)
         index = len(self._losses) - 1
         if self.verbose:
-            logger.info("LRFinder: point %d: learning rate %.4g, loss %.6g", index, learning_rate, loss)
+            logger.info(
+                "LRFinder: point %d: learning rate %.4g, loss %.6g", index, learning_rate, loss
+            )
 
         if not math.isfinite(loss):
             self._stop_reason = analysis.STOP_NON_FINITE
@@ -396,12 +437,16 @@ class LRFinder(keras.callbacks.Callback):
             if self.result.suggestion is not None:
                 logger.info(
                     "LRFinder: stopped (%s) after %d points; suggested learning rate %.3g",
-                    self._stop_reason, len(self._losses), self.result.suggestion,
+                    self._stop_reason,
+                    len(self._losses),
+                    self.result.suggestion,
                 )
             else:
                 logger.info(
                     "LRFinder: stopped (%s) after %d points; %s",
-                    self._stop_reason, len(self._losses), self.result.explanation,
+                    self._stop_reason,
+                    len(self._losses),
+                    self.result.explanation,
                 )
 
     def _restore_model(self) -> None:

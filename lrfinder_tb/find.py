@@ -27,8 +27,11 @@ def _batches_per_epoch(x: Any, batch_size: int | None) -> int | None:
     if isinstance(x, tf.data.Dataset):
         cardinality = int(x.cardinality().numpy())
         return cardinality if cardinality > 0 else None
-    if hasattr(x, "__len__") and hasattr(x, "__getitem__") and not hasattr(x, "shape") and not (
-        isinstance(x, (dict, list, tuple))
+    if (
+        hasattr(x, "__len__")
+        and hasattr(x, "__getitem__")
+        and not hasattr(x, "shape")
+        and not (isinstance(x, (dict, list, tuple)))
     ):
         # keras.utils.PyDataset and other sequences of batches.
         return len(x) or None
@@ -104,4 +107,3 @@ def _accumulation(model: Any) -> int:
 
     optimizer = getattr(model, "optimizer", None)
     return keras_compat.gradient_accumulation_steps(optimizer) if optimizer is not None else 1
-

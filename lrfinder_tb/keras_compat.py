@@ -170,5 +170,5 @@ class ModelState:
 
     def restore(self) -> None:
         """Assign the saved values back, on every replica for distributed variables."""
-        for variable, value in zip(self.variables, self.values):
+        for variable, value in zip(self.variables, self.values, strict=True):
             variable.assign(value)

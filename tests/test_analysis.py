@@ -75,7 +75,9 @@ def test_region_is_contiguous_and_left_of_minimum():
     low, high = result.region
     assert low < result.suggestion < high
     assert high <= result.min_loss_lr
-    slopes = np.gradient(result.smoothed_losses[: result.analyzed_points], np.log10(rates[: result.analyzed_points]))
+    slopes = np.gradient(
+        result.smoothed_losses[: result.analyzed_points], np.log10(rates[: result.analyzed_points])
+    )
     inside = (rates >= low) & (rates <= high)
     assert np.all(slopes[inside[: result.analyzed_points]] <= 0.5 * slopes.min() + 1e-12)
 
