@@ -107,12 +107,11 @@ class LRFinderPlugin(base_plugin.TBPlugin):
     plugin_name = metadata.PLUGIN_NAME
 
     def __init__(self, context: base_plugin.TBContext):
+        # `context.sampling_hints` (`--samples_per_plugin=lr_finder=N`) is not used:
+        # it sets how many snapshots the loaders keep, but each snapshot is a whole
+        # curve and the routes read only the latest one (downsample=1), whatever
+        # the hint is. Passing a hint of 0 on as downsample=0 would return nothing.
         self._data_provider = context.data_provider
-        # NOTE: the sampling hint (`--samples_per_plugin=lr_finder=N`) only changes
-        # how many snapshots the loaders keep. Each snapshot is a whole curve and
-        # the routes need only the latest one, so every read uses downsample=1,
-        # whatever the hint is (0, meaning "keep all", included).
-        self._sampling_hint = (context.sampling_hints or {}).get(self.plugin_name)
         self._warned: set[tuple[str, str]] = set()
         self._warned_lock = threading.Lock()
 
@@ -666,8 +665,8 @@ def read_static_file(relative_path: str) -> tuple[bytes, str]:
     """
     if relative_path.startswith("/") or any(char in relative_path for char in "\\\x00:"):
         raise errors.InvalidArgumentError(
-            f"invalid static file path {relative_path!r}: it must be relative, with '/' "
-            "as separator"
+            f"invalid static file path {relative_path!r}: it must be a relative path with "
+            "'/' separators and no backslash, colon or NUL"
         )
     parts = relative_path.split("/")
     if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
@@ -682,17 +681,27 @@ def read_static_file(relative_path: str) -> tuple[bytes, str]:
             "are served"
         )
 
+    root = frontend_root()
+    resource = root.joinpath(*parts)
+    if not resource.is_file() or not _inside(root, resource):
+        raise errors.NotFoundError(f"no static file {relative_path!r} in the frontend")
+    return resource.read_bytes(), content_type
+
+
+def frontend_root():
+    """Return the directory of the frontend's files, as an `importlib.resources` Traversable.
+
+    Raises:
+        errors.NotFoundError: if the `lrfinder_tb.frontend` package is missing
+            (a broken install).
+    """
     try:
-        root = importlib.resources.files(FRONTEND_PACKAGE)
+        return importlib.resources.files(FRONTEND_PACKAGE)
     except ModuleNotFoundError as error:
         raise errors.NotFoundError(
             f"the frontend package {FRONTEND_PACKAGE!r} is not installed ({error}); "
             "reinstall lrfinder-tb"
         ) from error
-    resource = root.joinpath(*parts)
-    if not resource.is_file() or not _inside(root, resource):
-        raise errors.NotFoundError(f"no static file {relative_path!r} in the frontend")
-    return resource.read_bytes(), content_type
 
 
 def _inside(root, resource) -> bool:

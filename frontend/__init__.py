@@ -1,0 +1,1 @@
+"""The LR Finder dashboard: ES modules served by the plugin backend."""

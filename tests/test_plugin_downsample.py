@@ -1,0 +1,89 @@
+"""Choosing the points of a curve to draw: `lrfinder_tb.downsample.select_points`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lrfinder_tb.downsample import select_points
+
+
+def test_short_curve_kept_whole():
+    rates = np.geomspace(1e-7, 10.0, 200)
+
+    indices = select_points(rates, np.linspace(2.0, 1.0, 200), width=100)
+
+    np.testing.assert_array_equal(indices, np.arange(200))
+
+
+def test_empty_curve():
+    assert select_points([], [], width=16).tolist() == []
+
+
+def test_long_curve_bounded_with_extremes():
+    rates = np.geomspace(1e-7, 10.0, 10_000)
+    losses = np.random.default_rng(0).normal(1.0, 0.1, 10_000)
+
+    indices = select_points(rates, losses, width=500)
+
+    assert len(indices) <= 2 * 500 + 4
+    assert indices[0] == 0
+    assert indices[-1] == 9_999
+    assert np.argmin(losses) in indices
+    assert np.argmax(losses) in indices
+    assert np.all(np.diff(indices) > 0)
+
+
+def test_each_column_keeps_its_min_and_max():
+    # 10 points per column: the kept points of each column are its extremes.
+    rates = np.geomspace(1e-6, 1.0, 1_000)
+    losses = np.sin(np.arange(1_000) * 0.37)
+
+    indices = select_points(rates, losses, width=100)
+
+    columns = np.minimum((np.log10(rates) + 6.0) / 6.0 * 100, 99).astype(int)
+    for column in range(100):
+        members = np.flatnonzero(columns == column)
+        kept = np.intersect1d(indices, members)
+        assert members[np.argmin(losses[members])] in kept
+        assert members[np.argmax(losses[members])] in kept
+
+
+def test_nan_stretch_keeps_a_gap_point():
+    rates = np.geomspace(1e-6, 1.0, 1_000)
+    losses = np.linspace(2.0, 1.0, 1_000)
+    losses[400:600] = np.nan
+
+    indices = select_points(rates, losses, width=50)
+
+    assert np.any(np.isnan(losses[indices]))
+    assert np.nanmin(losses[indices]) == np.nanmin(losses)
+
+
+def test_non_drawable_rates_dropped_except_ends():
+    rates = np.geomspace(1e-6, 1.0, 1_000)
+    rates[0] = 0.0
+    rates[500:510] = -1.0
+    losses = np.linspace(2.0, 1.0, 1_000)
+
+    indices = select_points(rates, losses, width=50)
+
+    assert indices[0] == 0
+    assert not np.any(np.isin(np.arange(500, 510), indices))
+
+
+def test_all_nan_and_constant_rates():
+    indices = select_points(np.full(1_000, 1e-3), np.full(1_000, np.nan), width=20)
+
+    assert indices.tolist() == [0, 999]
+
+
+@pytest.mark.parametrize("width", [0, -1, 1.5, True, "10"])
+def test_bad_width_rejected(width):
+    with pytest.raises(ValueError, match="width"):
+        select_points([1.0], [1.0], width=width)
+
+
+def test_mismatched_lengths_rejected():
+    with pytest.raises(ValueError, match="equal length"):
+        select_points([1.0, 2.0], [1.0], width=16)
