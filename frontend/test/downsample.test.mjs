@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { buildPath, minMaxColumns, seriesPath, visibleRange } from "../downsample.js";
+
+test("visibleRange includes one point beyond each edge", () => {
+  assert.deepEqual(visibleRange([0, 1, 2, 3, 4], 1.5, 2.5), [1, 4]);
+  assert.deepEqual(visibleRange([0, 1, 2, 3, 4], -10, 10), [0, 5]);
+  assert.deepEqual(visibleRange([0, 1, 2], 5, 6), [2, 3]);
+  assert.deepEqual(visibleRange([], 0, 1), [0, 0]);
+});
+
+test("minMaxColumns keeps first, lowest, highest and last of a column in order", () => {
+  const px = [0.1, 0.2, 0.3, 0.4, 0.5, 1.5];
+  const py = [5, 9, 1, 7, 6, 3];
+  const reduced = minMaxColumns(px, py);
+  assert.deepEqual(reduced.y, [5, 9, 1, 6, 3]);
+  assert.deepEqual(reduced.x, [0.1, 0.2, 0.3, 0.5, 1.5]);
+});
+
+test("minMaxColumns bounds the output by four points per column", () => {
+  const count = 100000;
+  const px = new Float64Array(count);
+  const py = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    px[i] = (i / count) * 500;
+    py[i] = Math.sin(i) * 100;
+  }
+  const reduced = minMaxColumns(px, py);
+  assert.ok(reduced.x.length <= 4 * 500, `${reduced.x.length} points`);
+  // The envelope survives: the extremes of the input are in the output.
+  assert.equal(Math.max(...reduced.y), Math.max(...py));
+  assert.equal(Math.min(...reduced.y), Math.min(...py));
+  // The first and last points survive.
+  assert.equal(reduced.y[0], py[0]);
+  assert.equal(reduced.y[reduced.y.length - 1], py[count - 1]);
+});
+
+test("minMaxColumns keeps a single gap marker for NaN runs", () => {
+  const reduced = minMaxColumns([0, 1, 2, 3, 4], [1, Number.NaN, Number.NaN, 2, 3]);
+  assert.equal(reduced.y.length, 4);
+  assert.equal(reduced.y[0], 1);
+  assert.ok(Number.isNaN(reduced.y[1]));
+  assert.deepEqual(reduced.y.slice(2), [2, 3]);
+});
+
+test("minMaxColumns starts without a gap marker", () => {
+  const reduced = minMaxColumns([0, 1, 2], [Number.NaN, 1, 2]);
+  assert.deepEqual(reduced.y, [1, 2]);
+});
+
+test("minMaxColumns honours start and end", () => {
+  const reduced = minMaxColumns([0, 1, 2, 3], [4, 5, 6, 7], 1, 3);
+  assert.deepEqual(reduced.y, [5, 6]);
+});
+
+test("buildPath joins points and breaks at gaps", () => {
+  assert.equal(buildPath([0, 1, 2], [5, 6, 7]), "M0 5L1 6L2 7");
+  assert.equal(buildPath([0, 1, 2, 3], [5, Number.NaN, 7, 8]), "M0 5h0M2 7L3 8");
+  assert.equal(buildPath([], []), "");
+  assert.equal(buildPath([0.123, 1.987], [4.449, 4.451]), "M0.1 4.4L2 4.5");
+});
+
+test("seriesPath maps, clamps and downsamples", () => {
+  const logX = [0, 1, 2];
+  const values = [1, 1e30, 2];
+  const d = seriesPath(logX, values, {
+    xOf: (v) => v * 100,
+    yOf: (v) => 100 - v,
+    visible: [0, 2],
+    clamp: [-50, 150],
+  });
+  assert.equal(d, "M0 99L100 -50L200 98");
+});
+
+test("seriesPath of a dense series stays small", () => {
+  const count = 10000;
+  const logX = Float64Array.from({ length: count }, (_, i) => -7 + (8 * i) / count);
+  const values = Float64Array.from({ length: count }, (_, i) => 2 + Math.sin(i));
+  const d = seriesPath(logX, values, {
+    xOf: (v) => ((v + 7) / 8) * 800,
+    yOf: (v) => v * 10,
+    visible: [-7, 1],
+    clamp: [-1000, 1000],
+  });
+  const points = d.split(/[ML]/).length - 1;
+  assert.ok(points <= 4 * 801, `${points} points`);
+});
