@@ -370,12 +370,71 @@ def _suggest_valley(curve: PreparedCurve) -> tuple[float, int | None]:
     return float(curve.learning_rates[index]), index
 
 
+# The other finders smooth causally with a fixed factor, whatever the user's display
+# smoothing is: fastai's Recorder and Lightning with a bias-corrected EMA of 0.98,
+# torch-lr-finder with `smooth_f=0.05`, an EMA of 0.95 seeded with the first loss.
+FOREIGN_SMOOTHING = 0.98
+TORCH_LR_FINDER_SMOOTHING = 0.95
+
+
+def _trimmed_range(size: int, skip_begin: int, skip_end: int) -> tuple[int, int]:
+    """Return `[begin, end)` after skipping points at both ends, or the whole curve if too short."""
+    begin, end = skip_begin, size - skip_end
+    if end - begin < 2:
+        return 0, size
+    return begin, end
+
+
+def _suggest_fastai_steep(curve: PreparedCurve) -> tuple[float, int | None]:
+    # fastai's `steep` (fastai.callback.schedule): the most negative forward difference of
+    # its causally smoothed loss against log(lr), after `lr_find` drops the first
+    # num_it // 10 points and the last 5.
+    smoothed = ema(curve.losses, FOREIGN_SMOOTHING)
+    begin, end = _trimmed_range(smoothed.size, smoothed.size // 10, 5)
+    window = smoothed[begin:end]
+    log_rates = np.log(curve.learning_rates[begin:end])
+    slopes = np.diff(window) / np.diff(log_rates)
+    index = begin + int(np.argmin(slopes))
+    return float(curve.learning_rates[index]), index
+
+
+def _suggest_lightning(curve: PreparedCurve) -> tuple[float, int | None]:
+    # PyTorch Lightning's `_LRFinder.suggestion(skip_begin=10, skip_end=1)`: the most
+    # negative `np.gradient` (against the index) of its bias-corrected causal EMA (0.98).
+    smoothed = ema(curve.losses, FOREIGN_SMOOTHING)
+    begin, end = _trimmed_range(smoothed.size, 10, 1)
+    index = begin + int(np.argmin(np.gradient(smoothed[begin:end])))
+    return float(curve.learning_rates[index]), index
+
+
+def _causal_ema_seeded(values: np.ndarray, smoothing: float) -> np.ndarray:
+    # torch-lr-finder's running average: v[0] = x[0], v[t] = b * v[t-1] + (1 - b) * x[t].
+    averaged = np.empty_like(values)
+    averaged[0] = values[0]
+    for step in range(1, values.size):
+        averaged[step] = smoothing * averaged[step - 1] + (1.0 - smoothing) * values[step]
+    return averaged
+
+
+def _suggest_torch_lr_finder(curve: PreparedCurve) -> tuple[float, int | None]:
+    # torch-lr-finder's `LRFinder.plot(suggest_lr=True)` with its defaults: the most
+    # negative `np.gradient` (against the index) of its smoothed losses, after dropping
+    # the first 10 points and the last 5.
+    smoothed = _causal_ema_seeded(curve.losses, TORCH_LR_FINDER_SMOOTHING)
+    begin, end = _trimmed_range(smoothed.size, 10, 5)
+    index = begin + int(np.argmin(np.gradient(smoothed[begin:end])))
+    return float(curve.learning_rates[index]), index
+
+
 # Each method maps a PreparedCurve to (learning rate, index of that point or None).
 SUGGESTION_METHODS: dict[str, Callable[[PreparedCurve], tuple[float, int | None]]] = {
     "steepest": _suggest_steepest,
     "steepest_index": _suggest_steepest_index,
     "valley": _suggest_valley,
     "minimum": _suggest_minimum,
+    "fastai_steep": _suggest_fastai_steep,
+    "lightning": _suggest_lightning,
+    "torch_lr_finder": _suggest_torch_lr_finder,
 }
 
 DEFAULT_METHOD = "steepest"

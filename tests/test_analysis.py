@@ -308,3 +308,89 @@ def test_docstring_examples_run():
     failures, attempted = doctest.testmod(analysis)
     assert attempted >= 3
     assert failures == 0
+
+
+def step_curve(points: int, drops: dict[int, float], start: float = 2.0) -> np.ndarray:
+    """A slowly falling loss with sudden drops: `drops[k]` is subtracted from index k on."""
+    losses = start - 1e-3 * np.arange(points)
+    for index, drop in drops.items():
+        losses[index:] -= drop
+    return losses
+
+
+def test_fastai_steep_picks_point_before_drop():
+    # fastai takes forward differences, so a step at index 50 shows as the slope
+    # from 49 to 50, reported at 49, whatever the lag of its causal smoothing.
+    rates = np.geomspace(1e-7, 10.0, 100)
+    result = analyze(rates, step_curve(100, {50: 1.0}), method="fastai_steep")
+    assert result.suggestion_index == 49
+    assert result.suggestion == pytest.approx(rates[49])
+
+
+def test_index_gradient_rules_pick_the_drop():
+    # np.gradient is a central difference, most negative at the first point after the step.
+    rates = np.geomspace(1e-7, 10.0, 100)
+    for method in ("lightning", "torch_lr_finder"):
+        result = analyze(rates, step_curve(100, {50: 1.0}), method=method)
+        assert result.suggestion_index == 50, method
+
+
+@pytest.mark.parametrize("method", ["fastai_steep", "lightning", "torch_lr_finder"])
+def test_foreign_rules_skip_first_ten_points(method):
+    # The steepest drop is at index 4, but all three finders drop their first 10
+    # points (fastai: num_it // 10 of 100), so none of them can pick it.
+    rates = np.geomspace(1e-7, 10.0, 100)
+    losses = step_curve(100, {4: 1.0, 60: 0.8})
+    result = analyze(rates, losses, method=method, warmup=0)
+    assert result.suggestion_index >= 10
+    steepest = analyze(rates, losses, smoothing=0.0, warmup=0)
+    assert steepest.suggestion_index in (3, 4)
+
+
+def test_foreign_rules_lag_behind_zero_lag_steepest():
+    # The causal EMA (0.98) moves the steepest point to larger rates; the zero-lag
+    # smoother of "steepest" does not.
+    rates = np.geomspace(1e-7, 10.0, 100)
+    losses = sigmoid_curve(rates, 1e-3)
+    steepest = analyze(rates, losses).suggestion
+    assert steepest == pytest.approx(1e-3, rel=0.2)
+    for method in ("fastai_steep", "lightning", "torch_lr_finder"):
+        assert analyze(rates, losses, method=method).suggestion > 1.5 * steepest, method
+
+
+def test_fastai_steep_matches_reference_formula():
+    rng = np.random.default_rng(8)
+    rates = np.geomspace(1e-7, 10.0, 100)
+    losses = sigmoid_curve(rates, 1e-3) + 0.05 * rng.normal(size=100)
+    result = analyze(rates, losses, method="fastai_steep", divergence_threshold=None)
+
+    average, smoothed = 0.0, []
+    for step, loss in enumerate(losses, start=1):
+        average = 0.98 * average + 0.02 * loss
+        smoothed.append(average / (1 - 0.98**step))
+    kept = slice(10, 95)
+    kept_losses, kept_rates = np.array(smoothed)[kept], rates[kept]
+    gradients = np.diff(kept_losses) / np.diff(np.log(kept_rates))
+    assert result.suggestion == pytest.approx(kept_rates[int(np.argmin(gradients))])
+
+
+def test_torch_lr_finder_matches_reference_formula():
+    rng = np.random.default_rng(9)
+    rates = np.geomspace(1e-7, 10.0, 100)
+    losses = sigmoid_curve(rates, 1e-3) + 0.05 * rng.normal(size=100)
+    result = analyze(rates, losses, method="torch_lr_finder", divergence_threshold=None)
+
+    smoothed = [losses[0]]
+    for loss in losses[1:]:
+        smoothed.append(0.05 * loss + 0.95 * smoothed[-1])
+    kept = np.array(smoothed)[10:95]
+    assert result.suggestion == pytest.approx(rates[10 + int(np.argmin(np.gradient(kept)))])
+
+
+@pytest.mark.parametrize("method", ["fastai_steep", "lightning", "torch_lr_finder"])
+def test_foreign_rules_on_short_curve_use_every_point(method):
+    rates = np.geomspace(1e-3, 1.0, 8)
+    losses = np.array([2.0, 1.9, 1.8, 1.0, 0.6, 0.5, 0.45, 0.44])
+    result = analyze(rates, losses, smoothing=0.0, method=method)
+    assert result.suggestion is not None
+    assert 0 <= result.suggestion_index < 8
