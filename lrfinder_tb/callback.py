@@ -210,6 +210,18 @@ class LRFinder(keras.callbacks.Callback):
         self._controller: keras_compat.LearningRateController | None = None
         self._writer = None
 
+    # tf_keras's CallbackList asks which hook groups a callback implements; Keras 3
+    # does not, so one class serves both.
+
+    def _implements_train_batch_hooks(self) -> bool:
+        return True
+
+    def _implements_test_batch_hooks(self) -> bool:
+        return False
+
+    def _implements_predict_batch_hooks(self) -> bool:
+        return False
+
     # Keras calls these hooks; the state they share is reset in on_train_begin.
 
     def on_train_begin(self, logs: dict | None = None) -> None:
@@ -219,6 +231,9 @@ class LRFinder(keras.callbacks.Callback):
                 "LRFinder: the model has no optimizer; call `model.compile(optimizer=...)` "
                 "before `fit`."
             )
+        unsupported = keras_compat.unsupported_strategy_message(model)
+        if unsupported is not None:
+            raise RuntimeError(f"LRFinder: {unsupported}")
         self._tests_run += 1
         self._rates = sweep_learning_rates(self.start_lr, self.end_lr, self.num_steps, self.mode)
         self._learning_rates: list[float] = []

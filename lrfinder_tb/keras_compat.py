@@ -2,8 +2,16 @@
 
 The callback reads and sets the learning rate, swaps a learning-rate schedule out
 and back, reads the loss tracker's running sums, and saves and restores weights
-and optimizer variables. How each is done depends on the Keras version, so every
-such access lives here.
+and optimizer variables. How each is done differs between Keras 3 and tf_keras
+(Keras 2, selected with `TF_USE_LEGACY_KERAS=1`), so every such access lives here:
+
+| what | Keras 3 | tf_keras 2.x |
+| --- | --- | --- |
+| rate holder | `optimizer._learning_rate`: `keras.Variable`, schedule or callable | `optimizer._learning_rate`: `tf.Variable` or schedule |
+| swapping a schedule | the `learning_rate` setter takes a callable | set `_learning_rate` to a variable |
+| optimizer built | `optimizer.built` | `optimizer._built` |
+| loss tracker | `model._loss_tracker` | `model.compiled_loss._total_loss_mean` |
+| gradient accumulation | `optimizer.gradient_accumulation_steps` | not available |
 """
 
 from __future__ import annotations
@@ -36,12 +44,35 @@ def read_scalar(value: Any) -> float:
     return float(value)
 
 
-def _is_schedule(value: Any) -> bool:
-    import keras
+def is_tf_keras(model_or_optimizer: Any) -> bool:
+    """Tell whether an object comes from tf_keras (Keras 2) rather than Keras 3."""
+    return any(cls.__module__.startswith("tf_keras") for cls in type(model_or_optimizer).__mro__)
 
-    return isinstance(value, keras.optimizers.schedules.LearningRateSchedule) or (
-        callable(value) and not isinstance(value, (tf.Variable, keras.Variable))
-    )
+
+def unsupported_strategy_message(model: Any) -> str | None:
+    """Return why the model's distribution strategy cannot run a range test, or None."""
+    strategy = getattr(model, "distribute_strategy", None) or tf.distribute.get_strategy()
+    name = type(strategy).__name__
+    if isinstance(strategy, tf.distribute.experimental.ParameterServerStrategy):
+        return (
+            f"{name} is not supported: its workers train asynchronously, so no single "
+            "learning rate belongs to a batch. Run the range test on one machine, or with "
+            "MirroredStrategy, then train with your strategy."
+        )
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and not is_tf_keras(model):
+        return (
+            "Keras 3 cannot train under MultiWorkerMirroredStrategy: in TensorFlow 2.16 to "
+            "2.21 its fit fails with 'Attempt to convert a value (PerReplica ...)', even "
+            "without this callback. Use tf_keras for multi-worker training: "
+            "`pip install tf_keras`, set the environment variable TF_USE_LEGACY_KERAS=1 "
+            "before importing TensorFlow, and build the model with `tf.keras`."
+        )
+    return None
+
+
+def _is_schedule(value: Any) -> bool:
+    # Variables of both Keras versions have `assign`; schedules and callables do not.
+    return callable(value) and not hasattr(value, "assign")
 
 
 class LearningRateController:
@@ -69,8 +100,11 @@ class LearningRateController:
                 trainable=False,
                 name="lr_finder_learning_rate",
             )
-            variable = self._sweep_variable
-            self.optimizer.learning_rate = lambda: variable
+            if is_tf_keras(self.optimizer):
+                self.optimizer._learning_rate = self._sweep_variable
+            else:
+                variable = self._sweep_variable
+                self.optimizer.learning_rate = lambda: variable
         else:
             self._saved_value = read_scalar(self.optimizer.learning_rate)
 
@@ -98,7 +132,10 @@ class LearningRateController:
             self.optimizer.learning_rate.assign(self._saved_value)
             self._saved_value = None
         if self._saved_schedule is not None:
-            self.optimizer.learning_rate = self._saved_schedule
+            if is_tf_keras(self.optimizer):
+                self.optimizer._learning_rate = self._saved_schedule
+            else:
+                self.optimizer.learning_rate = self._saved_schedule
             self._saved_schedule = None
             self._sweep_variable = None
 
@@ -112,7 +149,10 @@ def loss_tracker_sums(model: Any) -> tuple[float, float] | None:
     the batches in between. A custom `train_step` that bypasses the tracker leaves
     both sums unchanged, which the caller detects.
     """
-    tracker = getattr(model, "_loss_tracker", None)
+    if is_tf_keras(model):
+        tracker = getattr(getattr(model, "compiled_loss", None), "_total_loss_mean", None)
+    else:
+        tracker = getattr(model, "_loss_tracker", None)
     if tracker is None:
         return None
     total = getattr(tracker, "total", None)
@@ -140,7 +180,12 @@ def ensure_optimizer_built(model: Any) -> None:
     `restore` put them back to their initial zeros afterwards.
     """
     optimizer = model.optimizer
-    if getattr(optimizer, "built", True):
+    # tf_keras sets `_built` only once the optimizer is built; Keras 3 always has `built`.
+    if is_tf_keras(optimizer):
+        built = getattr(optimizer, "_built", False)
+    else:
+        built = getattr(optimizer, "built", True)
+    if built:
         return
     strategy = getattr(model, "distribute_strategy", None) or tf.distribute.get_strategy()
     with strategy.scope():

