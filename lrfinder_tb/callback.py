@@ -268,7 +268,7 @@ class LRFinder(keras.callbacks.Callback):
 
         self.run_dir = None
         self._writer = None
-        if self.log_dir is not None and _is_chief():
+        if self.log_dir is not None and _is_chief(model):
             name = self.run_name if self._tests_run == 1 else f"{self.run_name}_{self._tests_run}"
             self.run_dir = os.path.join(self.log_dir, name)
             from lrfinder_tb.summary_writer import CurveWriter
@@ -483,10 +483,10 @@ def _check(condition: bool, name: str, rule: str, value: Any) -> None:
         raise ValueError(f"LRFinder: `{name}` must be {rule}, got {value!r}.")
 
 
-def _is_chief() -> bool:
+def _is_chief(model: Any) -> bool:
     """Tell whether this process writes summaries (the chief under multi-worker training)."""
     import tensorflow as tf
 
-    strategy = tf.distribute.get_strategy()
-    extended = getattr(strategy, "extended", None)
-    return bool(getattr(extended, "should_checkpoint", True))
+    strategy = getattr(model, "distribute_strategy", None) or tf.distribute.get_strategy()
+    # Keras's own checkpoint callbacks use this flag to pick the one writer.
+    return bool(getattr(strategy.extended, "should_checkpoint", True))
