@@ -505,8 +505,10 @@ def analyze(
             Defaults to `0.98`.
         method: name of a suggestion method in `SUGGESTION_METHODS`: `"steepest"`
             (most negative slope against log learning rate), `"steepest_index"`
-            (slope against the point index), `"valley"` (fastai's valley) or
-            `"minimum"` (a tenth of the rate at the lowest smoothed loss).
+            (slope against the point index), `"valley"` (fastai's valley),
+            `"minimum"` (a tenth of the rate at the lowest smoothed loss), or one of
+            the rules of other finders, each with its own causal smoothing and
+            skipped ends: `"fastai_steep"`, `"lightning"`, `"torch_lr_finder"`.
             Defaults to `DEFAULT_METHOD`.
         stop_reason: why the test ended, stored in the result unchanged.
         divergence_threshold: threshold of the divergence rule that cuts the diverged
