@@ -20,8 +20,10 @@ values, and answers through `http_util.Respond`. Bad input raises
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import importlib.resources
+import json
 import logging
 import math
 import os
@@ -33,7 +35,7 @@ from typing import Any
 import numpy as np
 import werkzeug.exceptions
 from tensorboard import errors, plugin_util
-from tensorboard.backend import http_util
+from tensorboard.backend import http_util, json_util
 from tensorboard.data import provider
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
@@ -64,6 +66,7 @@ STATIC_CONTENT_TYPES = {
 _ROUTE_PREFIX = f"/data/plugin/{metadata.PLUGIN_NAME}/"
 _STATIC_SUBPATH = "static/"
 _WIDTH_PATTERN = re.compile(r"[0-9]{1,6}")
+NOT_LOADED_REASON = "its data is still being loaded; reload to see it"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,6 +115,9 @@ class LRFinderPlugin(base_plugin.TBPlugin):
         # curve and the routes read only the latest one (downsample=1), whatever
         # the hint is. Passing a hint of 0 on as downsample=0 would return nothing.
         self._data_provider = context.data_provider
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=4, thread_name_prefix="lr_finder_read"
+        )
         self._warned: set[tuple[str, str]] = set()
         self._warned_lock = threading.Lock()
 
@@ -161,7 +167,7 @@ class LRFinderPlugin(base_plugin.TBPlugin):
         body = self.curves_impl(
             ctx, experiment, runs=runs, smoothing=smoothing, method=method, width=width
         )
-        return http_util.Respond(request, body, "application/json")
+        return http_util.Respond(request, encode_json(body), "application/json")
 
     @wrappers.Request.application
     def _serve_static(self, request):
@@ -174,7 +180,7 @@ class LRFinderPlugin(base_plugin.TBPlugin):
         content, content_type = read_static_file(relative)
         return http_util.Respond(request, content, content_type)
 
-    # Implementations: plain values in, JSON-ready dicts out.
+    # Implementations: plain values in, dicts for `encode_json` out.
 
     def runs_impl(self, ctx, experiment: str) -> dict[str, Any]:
         """List the runs with range-test data.
@@ -229,7 +235,8 @@ class LRFinderPlugin(base_plugin.TBPlugin):
 
         Returns:
             A dict with `smoothing`, `method`, `runs` (in the requested order)
-            and `skipped`.
+            and `skipped`. The series of each run are float64 NumPy arrays;
+            `encode_json` writes the dict as JSON.
 
         Raises:
             errors.NotFoundError: if a run has no data under the plugin name.
@@ -267,13 +274,25 @@ class LRFinderPlugin(base_plugin.TBPlugin):
             `(curves, skipped)`: the readable curves by run, and for each run
             whose data does not follow this format, the reason.
         """
-        run_filter = provider.RunTagFilter(runs=runs) if runs is not None else None
+        # The listing (for the metadata) and the one read of every run's latest
+        # data run concurrently: under the fast loader each data-provider call
+        # is a gRPC round trip with a fixed cost of tens of milliseconds.
+        tags = [metadata.CURVE_TAG, metadata.STATUS_TAG]
+        reading = self._executor.submit(
+            self._data_provider.read_tensors,
+            ctx,
+            experiment_id=experiment,
+            plugin_name=metadata.PLUGIN_NAME,
+            downsample=1,
+            run_tag_filter=provider.RunTagFilter(runs=runs, tags=tags),
+        )
         listing = self._data_provider.list_tensors(
             ctx,
             experiment_id=experiment,
             plugin_name=metadata.PLUGIN_NAME,
-            run_tag_filter=run_filter,
+            run_tag_filter=provider.RunTagFilter(runs=runs),
         )
+        data = reading.result()
 
         skipped: dict[str, str] = {}
         settings_by_run: dict[str, dict[str, Any]] = {}
@@ -290,30 +309,25 @@ class LRFinderPlugin(base_plugin.TBPlugin):
                 if problem:
                     status_problems[run] = problem
 
-        data = {}
-        if settings_by_run:
-            # One read for every run: under the fast loader each data-provider
-            # call is a gRPC round trip with a fixed cost.
-            data = self._data_provider.read_tensors(
-                ctx,
-                experiment_id=experiment,
-                plugin_name=metadata.PLUGIN_NAME,
-                downsample=1,
-                run_tag_filter=provider.RunTagFilter(
-                    runs=sorted(settings_by_run), tags=[metadata.CURVE_TAG, metadata.STATUS_TAG]
-                ),
-            )
-
         curves: dict[str, RunCurve] = {}
         for run, settings in settings_by_run.items():
             data_by_tag = data.get(run, {})
             try:
-                curves[run] = _curve_from_data(run, data_by_tag, settings, status_problems.get(run))
+                curve = _curve_from_data(run, data_by_tag, settings, status_problems.get(run))
             except metadata.FormatError as error:
                 skipped[run] = str(error)
+                continue
+            if curve is not None:
+                curves[run] = curve
 
         for run, reason in skipped.items():
             self._warn_once(run, f"skipped {metadata.PLUGIN_NAME} data of run %r: %s", reason)
+
+        # A run that the loader added between the read and the listing is
+        # listed without data. It is complete at the next request, so it is
+        # reported but not logged.
+        for run in settings_by_run.keys() - curves.keys() - skipped.keys():
+            skipped[run] = NOT_LOADED_REASON
         for run, curve in curves.items():
             if curve.status_problem:
                 self._warn_once(
@@ -371,15 +385,18 @@ def _check_status_series(status_series) -> str | None:
 
 def _curve_from_data(
     run: str, data_by_tag: dict, settings: dict[str, Any], status_problem: str | None
-) -> RunCurve:
+) -> RunCurve | None:
     """Build a `RunCurve` from the latest curve and status data of one run.
 
+    Returns:
+        The `RunCurve`, or None when no curve datum was read.
+
     Raises:
-        metadata.FormatError: if there is no curve datum or it is not `[N, 2]`.
+        metadata.FormatError: if the curve datum is not a numeric `[N, 2]` tensor.
     """
     curve_data = data_by_tag.get(metadata.CURVE_TAG) or []
     if not curve_data:
-        raise metadata.FormatError(f"{metadata.CURVE_TAG}: the time series holds no data")
+        return None
     latest = curve_data[-1]
     try:
         learning_rates, losses = metadata.curve_from_array(latest.numpy)
@@ -414,7 +431,7 @@ def _curve_from_data(
 
 
 def _curve_answer(curve: RunCurve, *, smoothing: float, method: str, width: int) -> dict:
-    """Return the JSON-ready answer of the curves route for one run."""
+    """Return the answer of the curves route for one run; its series are NumPy arrays."""
     result = analysis.analyze(
         curve.learning_rates,
         curve.losses,
@@ -438,9 +455,9 @@ def _curve_answer(curve: RunCurve, *, smoothing: float, method: str, width: int)
             "analyzed_points": int(result.analyzed_points),
         },
         "series": {
-            "learning_rates": curve.learning_rates[indices].tolist(),
-            "losses": curve.losses[indices].tolist(),
-            "smoothed_losses": result.smoothed_losses[indices].tolist(),
+            "learning_rates": curve.learning_rates[indices],
+            "losses": curve.losses[indices],
+            "smoothed_losses": result.smoothed_losses[indices],
         },
         "note": describe_series(
             curve.learning_rates, curve.losses, int(result.usable_points), curve.status_problem
@@ -521,6 +538,63 @@ def describe_series(
             "is unknown."
         )
     return " ".join(sentences) if sentences else None
+
+
+# JSON encoding.
+
+# Nine significant digits restore every float32 exactly, and the curves are
+# stored as float32; smoothed losses (computed in float64) keep 9 digits.
+_ARRAY_ITEM_FORMAT = "%.9g"
+_NON_FINITE_JSON = {"nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}
+
+
+def encode_json(value: Any) -> str:
+    """Encode a route's answer as JSON text, writing NumPy arrays quickly.
+
+    Values other than arrays are written as `http_util.Respond` writes them
+    (`json_util.Cleanse`, then `json.dumps` with ASCII output): NaN and the
+    infinities become the strings "NaN", "Infinity" and "-Infinity". Float
+    arrays are written with `%.9g` in one formatting call, which takes a
+    fraction of the time of `Cleanse` plus `json.dumps` on a list of floats.
+
+    Args:
+        value: dicts, lists, tuples, strings, numbers, None and 1-D NumPy arrays.
+
+    Returns:
+        The JSON text.
+
+    Example:
+        >>> encode_json({"x": np.array([1.5, np.nan]), "n": None})
+        '{"x":[1.5,"NaN"],"n":null}'
+    """
+    if isinstance(value, np.ndarray):
+        return _encode_array(value)
+    if isinstance(value, dict):
+        items = (f"{json.dumps(str(key))}:{encode_json(item)}" for key, item in value.items())
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(encode_json(item) for item in value) + "]"
+    return json.dumps(json_util.Cleanse(value), allow_nan=False)
+
+
+def _encode_array(array: np.ndarray) -> str:
+    if array.ndim != 1:
+        raise ValueError(f"encode_json: arrays must be 1-D, got shape {list(array.shape)}")
+    values = array.astype(np.float64, copy=False)
+    if values.size == 0:
+        return "[]"
+    finite = np.isfinite(values)
+    if finite.all():
+        formats = [_ARRAY_ITEM_FORMAT] * values.size
+    else:
+        formats = np.full(values.size, _ARRAY_ITEM_FORMAT, dtype=object)
+        formats[np.isnan(values)] = _NON_FINITE_JSON["nan"]
+        formats[values == np.inf] = _NON_FINITE_JSON["inf"]
+        formats[values == -np.inf] = _NON_FINITE_JSON["-inf"]
+        formats = formats.tolist()
+    # The non-finite items are literal strings, so the finite values fill the
+    # remaining placeholders in order.
+    return "[" + ",".join(formats) % tuple(values[finite].tolist()) + "]"
 
 
 # Parameters.

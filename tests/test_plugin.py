@@ -27,7 +27,7 @@ from tensorboard.plugins import base_plugin
 from tensorboard.util import grpc_util
 from werkzeug.test import Client
 
-from lrfinder_tb import analysis, metadata
+from lrfinder_tb import analysis, metadata, plugin
 from lrfinder_tb.plugin import LRFinderPlugin
 from lrfinder_tb.summary_writer import CurveWriter
 
@@ -220,7 +220,11 @@ def curves(client: Client, runs, **params):
 
 
 def from_json(values) -> np.ndarray:
-    """Turn a JSON series (with "NaN"/"Infinity" strings) back into floats."""
+    """Turn a JSON series (with "NaN"/"Infinity" strings) back into float64.
+
+    The series are sent with 9 significant digits: `as_stored` of the result
+    equals the stored float32 values exactly.
+    """
     return np.array([float(value) for value in values], dtype=np.float64)
 
 
@@ -376,9 +380,9 @@ def test_curves_series_match_stored_curve(client, expected):
     learning_rates, losses, stop_reason = expected["sgd/lr_finder"]
     series = body["runs"][0]["series"]
     smoothed = analysis.analyze(learning_rates, losses, smoothing=0.9).smoothed_losses
-    np.testing.assert_array_equal(from_json(series["learning_rates"]), learning_rates)
-    np.testing.assert_array_equal(from_json(series["losses"]), losses)
-    np.testing.assert_array_equal(from_json(series["smoothed_losses"]), smoothed)
+    np.testing.assert_array_equal(as_stored(from_json(series["learning_rates"])), learning_rates)
+    np.testing.assert_array_equal(as_stored(from_json(series["losses"])), losses)
+    np.testing.assert_allclose(from_json(series["smoothed_losses"]), smoothed, rtol=1e-8)
     assert body["runs"][0]["stop_reason"] == stop_reason
 
 
@@ -390,7 +394,7 @@ def test_curves_downsample_big_run(client, expected):
     assert status == 200
     (answer,) = body["runs"]
     assert answer["points"] == BIG_POINTS
-    series = {name: from_json(values) for name, values in answer["series"].items()}
+    series = {name: as_stored(from_json(values)) for name, values in answer["series"].items()}
     drawn = series["learning_rates"].size
     assert 500 <= drawn <= 1004
     assert series["losses"].size == drawn
@@ -417,7 +421,9 @@ def test_truncated_event_file_serves_first_snapshot(client, expected):
     damaged, normal = body["runs"]
     assert damaged["points"] == DAMAGED_SNAPSHOTS[0]
     assert damaged["stop_reason"] is None
-    np.testing.assert_array_equal(from_json(damaged["series"]["losses"]), expected[DAMAGED_RUN][1])
+    np.testing.assert_array_equal(
+        as_stored(from_json(damaged["series"]["losses"])), expected[DAMAGED_RUN][1]
+    )
     assert normal["points"] == expected["adam/lr_finder"][1].size
 
 
@@ -586,6 +592,34 @@ def test_curves_one_read_for_all_runs(data_provider, expected):
     assert counting.calls == {"list_tensors": 1, "read_tensors": 1}
 
 
+class ReadDropsRun(CountingProvider):
+    """A provider whose read misses one listed run, as when a run appears between calls."""
+
+    def __init__(self, wrapped, missing_run):
+        super().__init__(wrapped)
+        self._missing_run = missing_run
+
+    def read_tensors(self, *args, **kwargs):
+        data = self._wrapped.read_tensors(*args, **kwargs)
+        data.pop(self._missing_run, None)
+        return data
+
+
+def test_run_listed_before_its_data_is_read(data_provider, caplog):
+    caplog.set_level(logging.WARNING, logger="lrfinder_tb.plugin")
+    client = make_client(ReadDropsRun(data_provider, "sgd/lr_finder"))
+
+    _, runs_body, _ = get(client, "runs")
+    status, body, _ = curves(client, ["sgd/lr_finder", "adam/lr_finder"])
+
+    assert "sgd/lr_finder" not in [entry["run"] for entry in runs_body["runs"]]
+    assert {"run": "sgd/lr_finder", "reason": plugin.NOT_LOADED_REASON} in runs_body["skipped"]
+    assert status == 200
+    assert [answer["run"] for answer in body["runs"]] == ["adam/lr_finder"]
+    assert body["skipped"] == [{"run": "sgd/lr_finder", "reason": plugin.NOT_LOADED_REASON}]
+    assert not [record for record in caplog.records if "sgd/lr_finder" in record.getMessage()]
+
+
 def test_sampling_hint_zero_serves_all(logdir, expected):
     data_provider, _ = python_loader(logdir[0], size_guidance={metadata.PLUGIN_NAME: 0})
     client = make_client(data_provider, sampling_hints={metadata.PLUGIN_NAME: 0})
@@ -642,7 +676,7 @@ def test_live_run_reload_serves_more_points(tmp_path, loader):
         assert body["runs"][0]["points"] == 90
         assert body["runs"][0]["stop_reason"] == "sweep_complete"
         np.testing.assert_array_equal(
-            from_json(body["runs"][0]["series"]["losses"]), as_stored(losses)
+            as_stored(from_json(body["runs"][0]["series"]["losses"])), as_stored(losses)
         )
     finally:
         writer.close()
