@@ -330,7 +330,8 @@ QUICK_TASK = "wine_mlp"
 RULES: dict[str, dict[str, Any]] = {
     "default": {},
     "steepest (log lr)": {"method": "steepest"},
-    "valley (fastai)": {"method": "valley"},
+    "valley (fastai)": {"method": "fastai_valley"},
+    "valley (zero-lag smoothing)": {"method": "valley"},
     "steep (fastai)": {"method": "fastai_steep"},
     "minimum / 10": {"method": "minimum"},
     "steepest (index)": {"method": "steepest_index"},
@@ -539,6 +540,7 @@ def measure(runner: Runner, tasks: list[Task], grid: list[float], seeds, rules, 
             "grid_mean_val_loss": {repr(rate): mean for rate, mean in means.items()},
             "best_rate": best_rate,
             "best_val_loss": best,
+            "curves": curves,
             "curve_points": [len(curve["losses"]) for curve in curves],
             "stop_reasons": [curve["stop_reason"] for curve in curves],
             "grid_batches": len(grid) * len(seeds) * runner.epochs(task) * batches_per_epoch,
@@ -631,6 +633,75 @@ def render_markdown(report: dict, command: str, seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+FIGURE_RULES = (
+    "default",
+    "valley (fastai)",
+    "steep (fastai)",
+    "minimum / 10",
+    "Lightning",
+    "torch-lr-finder",
+)
+
+
+def draw_figure(report: dict, path: Path, task_names: list[str]) -> None:
+    """Draw seed 0's range-test curve of each task with every rule's pick and the grid.
+
+    The left axis has the batch losses and the zero-lag smoothed curve of `analyze`;
+    the right axis has the grid's mean validation loss, so a reader can see how far
+    from the best grid rate each pick landed.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(task_names), figsize=(5.2 * len(task_names), 4.4))
+    axes = np.atleast_1d(axes)
+    colors = plt.get_cmap("tab10").colors
+    for axis, name in zip(axes, task_names, strict=True):
+        task = report["tasks"][name]
+        curve = task["curves"][0]
+        rates = np.array(curve["learning_rates"])
+        losses = np.array([math.nan if loss is None else loss for loss in curve["losses"]])
+        result = analysis.analyze(rates, losses, **RULES["default"])
+
+        axis.plot(rates, losses, color="0.75", linewidth=0.8, label="batch loss")
+        axis.plot(rates, result.smoothed_losses, color="black", linewidth=1.5, label="smoothed")
+        for color, rule in zip(colors, FIGURE_RULES, strict=False):
+            pick = task["rules"][rule]["suggestions"][0]
+            if pick is not None:
+                regret = task["rules"][rule]["regret"]
+                label = f"{rule}: {pick:.2g} (regret {_regret_cell(regret)})"
+                axis.axvline(pick, color=color, linestyle="--", linewidth=1.2, label=label)
+        finite = losses[np.isfinite(losses)]
+        axis.set_ylim(finite.min() - 0.05 * np.ptp(finite), np.percentile(finite, 98) * 1.1)
+        axis.set_xscale("log")
+        axis.set_xlabel("learning rate")
+        axis.set_ylabel("training loss (range test)")
+        axis.set_title(f"{name} ({task['optimizer']})")
+
+        grid_axis = axis.twinx()
+        grid = {float(rate): value for rate, value in task["grid_mean_val_loss"].items()}
+        grid_rates_sorted = sorted(grid)
+        grid_values = np.array([grid[rate] for rate in grid_rates_sorted])
+        shown = np.isfinite(grid_values)
+        grid_axis.plot(
+            np.array(grid_rates_sorted)[shown],
+            grid_values[shown],
+            color="tab:red",
+            marker="o",
+            markersize=3,
+            linewidth=1,
+            alpha=0.6,
+        )
+        grid_axis.plot(task["best_rate"], task["best_val_loss"], "r*", markersize=12)
+        grid_axis.set_ylabel("grid: mean validation loss (red)", color="tab:red")
+        axis.legend(fontsize=7, loc="lower left")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
 def write_section(path: Path, body: str) -> None:
     """Replace the text between the markers in `path`, or append the section if absent.
 
@@ -671,6 +742,16 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "(default: docs/benchmarks.md on a full run, nothing with --quick)",
     )
     parser.add_argument("--json", help="write every number to this JSON file")
+    parser.add_argument(
+        "--figure",
+        help="draw seed 0's curves of --figure-tasks with each rule's pick into this PNG",
+    )
+    parser.add_argument(
+        "--figure-tasks",
+        nargs="+",
+        default=["digits_cnn", "breast_cancer_mlp", "diabetes_mlp"],
+        help="tasks to draw with --figure (default %(default)s)",
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -718,6 +799,10 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown)
     if arguments.json:
         Path(arguments.json).write_text(json.dumps(report, indent=1, default=str))
+    if arguments.figure:
+        drawn = [name for name in arguments.figure_tasks if name in report["tasks"]]
+        draw_figure(report, Path(arguments.figure), drawn or list(report["tasks"])[:3])
+        log(f"wrote {arguments.figure}")
     doc = arguments.doc or (None if arguments.quick else str(REPOSITORY / "docs" / "benchmarks.md"))
     if doc:
         write_section(Path(doc), markdown)

@@ -426,6 +426,26 @@ def _suggest_torch_lr_finder(curve: PreparedCurve) -> tuple[float, int | None]:
     return float(curve.learning_rates[index]), index
 
 
+def _suggest_fastai_valley(curve: PreparedCurve) -> tuple[float, int | None]:
+    # fastai's `valley` (fastai.callback.schedule) as `lr_find` runs it: on its causally
+    # smoothed loss without the first num_it // 10 points and the last 5, the longest
+    # decreasing subsequence of length L ending at e (the first such e) is taken to
+    # start at e - L, and the pick is L // 3 + L // 6 points (about halfway) after that.
+    smoothed = ema(curve.losses, FOREIGN_SMOOTHING)
+    begin, end = _trimmed_range(smoothed.size, smoothed.size // 10, 5)
+    window = smoothed[begin:end]
+    lengths = np.ones(window.size, dtype=np.int64)
+    for index in range(1, window.size):
+        higher_before = window[:index] > window[index]
+        if higher_before.any():
+            lengths[index] = 1 + int(lengths[:index][higher_before].max())
+    valley_end = int(np.argmax(lengths))
+    valley_start = valley_end - int(lengths[valley_end])
+    third = (valley_end - valley_start) / 3
+    index = begin + max(0, valley_start + int(third) + int(third / 2))
+    return float(curve.learning_rates[index]), index
+
+
 # Each method maps a PreparedCurve to (learning rate, index of that point or None).
 SUGGESTION_METHODS: dict[str, Callable[[PreparedCurve], tuple[float, int | None]]] = {
     "steepest": _suggest_steepest,
@@ -433,6 +453,7 @@ SUGGESTION_METHODS: dict[str, Callable[[PreparedCurve], tuple[float, int | None]
     "valley": _suggest_valley,
     "minimum": _suggest_minimum,
     "fastai_steep": _suggest_fastai_steep,
+    "fastai_valley": _suggest_fastai_valley,
     "lightning": _suggest_lightning,
     "torch_lr_finder": _suggest_torch_lr_finder,
 }
@@ -508,7 +529,8 @@ def analyze(
             (slope against the point index), `"valley"` (fastai's valley),
             `"minimum"` (a tenth of the rate at the lowest smoothed loss), or one of
             the rules of other finders, each with its own causal smoothing and
-            skipped ends: `"fastai_steep"`, `"lightning"`, `"torch_lr_finder"`.
+            skipped ends: `"fastai_steep"`, `"fastai_valley"`, `"lightning"`,
+            `"torch_lr_finder"`.
             Defaults to `DEFAULT_METHOD`.
         stop_reason: why the test ended, stored in the result unchanged.
         divergence_threshold: threshold of the divergence rule that cuts the diverged

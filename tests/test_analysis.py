@@ -387,10 +387,52 @@ def test_torch_lr_finder_matches_reference_formula():
     assert result.suggestion == pytest.approx(rates[10 + int(np.argmin(np.gradient(kept)))])
 
 
-@pytest.mark.parametrize("method", ["fastai_steep", "lightning", "torch_lr_finder"])
+@pytest.mark.parametrize(
+    "method", ["fastai_steep", "fastai_valley", "lightning", "torch_lr_finder"]
+)
 def test_foreign_rules_on_short_curve_use_every_point(method):
     rates = np.geomspace(1e-3, 1.0, 8)
     losses = np.array([2.0, 1.9, 1.8, 1.0, 0.6, 0.5, 0.45, 0.44])
     result = analyze(rates, losses, smoothing=0.0, method=method)
     assert result.suggestion is not None
     assert 0 <= result.suggestion_index < 8
+
+
+def test_fastai_valley_on_straight_descent():
+    # fastai keeps points 10..94 of 100. On a straight descent the whole window is one
+    # decreasing run of L = 85 points ending at window index 84, taken to start at
+    # 84 - 85 = -1; the pick is -1 + int(85 / 3) + int(85 / 6) = 41, curve index 51.
+    rates = np.geomspace(1e-7, 10.0, 100)
+    result = analyze(rates, np.linspace(2.3, 0.3, 100), method="fastai_valley")
+    assert result.suggestion_index == 51
+    assert result.suggestion == pytest.approx(rates[51])
+
+
+def test_fastai_valley_matches_reference_loop():
+    rng = np.random.default_rng(10)
+    rates = np.geomspace(1e-7, 10.0, 100)
+    losses = sigmoid_curve(rates, 1e-3) + 0.1 * rng.normal(size=100)
+    result = analyze(rates, losses, method="fastai_valley", divergence_threshold=None)
+
+    kept = ema(losses, 0.98)[10:95]
+    lengths = [1] * kept.size
+    longest_end = 0
+    for i in range(1, kept.size):
+        for j in range(i):
+            if kept[i] < kept[j] and lengths[i] < lengths[j] + 1:
+                lengths[i] = lengths[j] + 1
+        if lengths[longest_end] < lengths[i]:
+            longest_end = i
+    longest_start = longest_end - lengths[longest_end]
+    sections = (longest_end - longest_start) / 3
+    expected = 10 + longest_start + int(sections) + int(sections / 2)
+    assert result.suggestion_index == expected
+
+
+def test_fastai_valley_agrees_on_clean_descent():
+    # The zero-lag "valley" and fastai's agree on where a clean descent is.
+    rates = np.geomspace(1e-7, 10.0, 100)
+    losses = sigmoid_curve(rates, 1e-3)
+    ours = analyze(rates, losses, method="valley").suggestion
+    fastai = analyze(rates, losses, method="fastai_valley").suggestion
+    assert fastai == pytest.approx(ours, rel=0.5)
