@@ -1,27 +1,34 @@
 """Measure how much the `LRFinder` callback slows down `model.fit`.
 
-The benchmark times `fit` over the same batches twice in one process: once with
-`LRFinder` (writing its summaries to a temporary directory) and once with a
-no-op `keras.callbacks.Callback()`. Each timed fit starts from the same weights
-and optimizer state. After one warm-up fit of each (which traces the train
-function), the two kinds of fit alternate in order, and the medians are
-compared. The target is LRFinder / no-op <= 1.05.
+The benchmark times one epoch of `fit` over the same batches in one process
+with different callbacks:
+
+- `noop`: a plain `keras.callbacks.Callback()`, the baseline;
+- `finder`: `LRFinder`, writing its summaries to a temporary directory;
+- `empty_batch_end`: a callback whose `on_train_batch_end` does nothing. Keras 3
+  runs batch-end hooks in a background thread unless a callback overrides
+  `on_train_batch_end`; then it calls them in the training loop and converts
+  the logs to Python floats first, after every batch. Every callback that
+  reads the loss of each batch pays this, so it is the floor under `finder`.
+
+Each timed fit starts from the same weights and optimizer state. After one
+warm-up fit of each kind (which traces the train function), the kinds run in
+rotating order, and the medians are compared. The target is finder / noop <= 1.05.
 
 The finder runs with `divergence_threshold=None`, `num_steps` equal to the
-number of batches and a sweep that ends at a rate the model survives, so both
-fits run exactly the same number of batches.
+number of batches and a sweep that ends at a rate the model survives, so every
+fit runs exactly the same batches.
 
 Usage:
     python bench/callback_overhead.py             # 100 batches of 32, 7 runs each
     python bench/callback_overhead.py --quick     # a few seconds, for the smoke test
-    python bench/callback_overhead.py --profile   # also profile one LRFinder fit
+    python bench/callback_overhead.py --profile   # also profile the finder's calls
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import json
 import os
 import platform
@@ -30,13 +37,15 @@ import statistics
 import sys
 import tempfile
 import time
+import timeit
 
 import numpy as np
 
 TARGET_RATIO = 1.05
+KINDS = ("noop", "empty_batch_end", "finder")
 
 # The sweep ends well below the rate at which this model's loss turns NaN, so
-# the finder never stops early and both fits run every batch.
+# the finder never stops early and every fit runs every batch.
 SWEEP_START_LR = 1e-6
 SWEEP_END_LR = 1e-2
 
@@ -51,7 +60,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument(
-        "--profile", action="store_true", help="profile one LRFinder fit with cProfile"
+        "--profile",
+        action="store_true",
+        help="profile a finder fit with cProfile, time its batch hooks and single variable reads",
     )
     arguments = parser.parse_args(argv)
     if arguments.quick:
@@ -91,16 +102,64 @@ def timed_fit(model, snapshot: Snapshot, x, y, batch_size: int, callback) -> flo
     return time.perf_counter() - start
 
 
-def profile_finder_fit(fit_with_finder) -> str:
-    """Profile one fit with the finder; return the lrfinder_tb functions by cumulative time."""
+def profile_finder(fit_with_finder, batches: int) -> list[dict]:
+    """Profile one fit with the finder; return its lrfinder_tb calls by cumulative time.
+
+    cProfile adds its own cost to every Python call, so the absolute numbers are
+    higher than without it; the shares between calls are what it shows.
+    """
     profiler = cProfile.Profile()
     profiler.enable()
     fit_with_finder()
     profiler.disable()
-    output = io.StringIO()
-    stats = pstats.Stats(profiler, stream=output).sort_stats("cumulative")
-    stats.print_stats("lrfinder_tb", 25)
-    return output.getvalue()
+
+    rows = []
+    for (path, line, function), (_, calls, _, cumulative, _) in pstats.Stats(
+        profiler
+    ).stats.items():
+        if "lrfinder_tb" not in path:
+            continue
+        rows.append(
+            {
+                "function": f"{os.path.basename(path)}:{line}({function})",
+                "calls": calls,
+                "microseconds_per_call": cumulative / calls * 1e6,
+                "microseconds_per_batch": cumulative / batches * 1e6,
+            }
+        )
+    rows.sort(key=lambda row: row["microseconds_per_batch"], reverse=True)
+    return rows[:15]
+
+
+def time_variable_access(model) -> dict[str, float]:
+    """Time single reads and writes of TensorFlow variables, in microseconds each."""
+    from lrfinder_tb import keras_compat
+
+    learning_rate = model.optimizer.learning_rate
+    number = 500
+    timings = {
+        "learning_rate.numpy()": lambda: learning_rate.numpy(),
+        "learning_rate.assign(float)": lambda: learning_rate.assign(1e-4),
+        "keras_compat.loss_tracker_sums(model)": lambda: keras_compat.loss_tracker_sums(model),
+    }
+    return {
+        name: timeit.timeit(function, number=number) / number * 1e6
+        for name, function in timings.items()
+    }
+
+
+def time_finder_hooks(make_timed_finder, fit, batches: int, runs: int) -> dict[str, float]:
+    """Return the median wall time spent inside the finder's batch hooks, per batch in us."""
+    begin, end = [], []
+    for _ in range(runs):
+        finder = make_timed_finder()
+        fit(finder)
+        begin.append(finder.hook_seconds["on_train_batch_begin"] / batches * 1e6)
+        end.append(finder.hook_seconds["on_train_batch_end"] / batches * 1e6)
+    return {
+        "on_train_batch_begin": statistics.median(begin),
+        "on_train_batch_end": statistics.median(end),
+    }
 
 
 def run(arguments: argparse.Namespace) -> dict:
@@ -111,6 +170,27 @@ def run(arguments: argparse.Namespace) -> dict:
     from lrfinder_tb.callback import LRFinder
     from lrfinder_tb.demo import build_model
 
+    class EmptyBatchEnd(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            pass
+
+    class TimedFinder(LRFinder):
+        """An LRFinder that adds up the wall time spent in its batch hooks."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hook_seconds = {"on_train_batch_begin": 0.0, "on_train_batch_end": 0.0}
+
+        def on_train_batch_begin(self, batch, logs=None):
+            start = time.perf_counter()
+            super().on_train_batch_begin(batch, logs)
+            self.hook_seconds["on_train_batch_begin"] += time.perf_counter() - start
+
+        def on_train_batch_end(self, batch, logs=None):
+            start = time.perf_counter()
+            super().on_train_batch_end(batch, logs)
+            self.hook_seconds["on_train_batch_end"] += time.perf_counter() - start
+
     x, y = training_data(arguments.batches, arguments.batch_size)
     model = build_model(keras.optimizers.Adam())
     # Build the optimizer's slots now, so the snapshot contains every variable.
@@ -119,8 +199,8 @@ def run(arguments: argparse.Namespace) -> dict:
     log_root = tempfile.mkdtemp(prefix="lrfinder-bench-")
     finders: list = []
 
-    def fit_with_finder() -> float:
-        finder = LRFinder(
+    def make_finder(finder_class=LRFinder):
+        finder = finder_class(
             log_dir=log_root,
             run_name=f"finder_{len(finders)}",
             start_lr=SWEEP_START_LR,
@@ -129,24 +209,27 @@ def run(arguments: argparse.Namespace) -> dict:
             divergence_threshold=None,
         )
         finders.append(finder)
-        return timed_fit(model, snapshot, x, y, arguments.batch_size, finder)
+        return finder
 
-    def fit_with_noop() -> float:
-        return timed_fit(model, snapshot, x, y, arguments.batch_size, keras.callbacks.Callback())
+    make_callback = {
+        "noop": keras.callbacks.Callback,
+        "empty_batch_end": EmptyBatchEnd,
+        "finder": make_finder,
+    }
+
+    def fit_with(kind: str) -> float:
+        return timed_fit(model, snapshot, x, y, arguments.batch_size, make_callback[kind]())
 
     # Warm-up: the first fit traces the train function.
-    fit_with_noop()
-    fit_with_finder()
+    for kind in KINDS:
+        fit_with(kind)
 
-    finder_seconds: list[float] = []
-    noop_seconds: list[float] = []
+    seconds: dict[str, list[float]] = {kind: [] for kind in KINDS}
     for index in range(arguments.runs):
-        if index % 2 == 0:
-            noop_seconds.append(fit_with_noop())
-            finder_seconds.append(fit_with_finder())
-        else:
-            finder_seconds.append(fit_with_finder())
-            noop_seconds.append(fit_with_noop())
+        # Rotate the order, so no kind always runs first or right after another.
+        shift = index % len(KINDS)
+        for kind in KINDS[shift:] + KINDS[:shift]:
+            seconds[kind].append(fit_with(kind))
 
     # Every finder must have swept all batches, or the comparison is unfair.
     for finder in finders:
@@ -157,61 +240,86 @@ def run(arguments: argparse.Namespace) -> dict:
                 f"(stop reason {finder.result.stop_reason!r}); lower SWEEP_END_LR"
             )
 
-    finder_median = statistics.median(finder_seconds)
-    noop_median = statistics.median(noop_seconds)
+    medians = {kind: statistics.median(values) for kind, values in seconds.items()}
     measurement = {
         "batches": arguments.batches,
         "batch_size": arguments.batch_size,
         "runs": arguments.runs,
-        "finder_seconds": finder_seconds,
-        "noop_seconds": noop_seconds,
-        "finder_median_seconds": finder_median,
-        "noop_median_seconds": noop_median,
-        "ratio": finder_median / noop_median,
-        "overhead_microseconds_per_batch": (finder_median - noop_median) / arguments.batches * 1e6,
+        "seconds": seconds,
+        "median_seconds": medians,
+        "ratio": medians["finder"] / medians["noop"],
+        "ratio_to_empty_batch_end": medians["finder"] / medians["empty_batch_end"],
+        "overhead_microseconds_per_batch": {
+            kind: (medians[kind] - medians["noop"]) / arguments.batches * 1e6
+            for kind in KINDS
+            if kind != "noop"
+        },
         "target_ratio": TARGET_RATIO,
         "machine": {
             "cpus": os.cpu_count(),
             "gpus": len(tf.config.list_physical_devices("GPU")),
+            "load_average_1min": os.getloadavg()[0],
             "python": platform.python_version(),
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
         },
     }
     if arguments.profile:
-        measurement["profile"] = profile_finder_fit(fit_with_finder)
+        measurement["profile"] = profile_finder(lambda: fit_with("finder"), arguments.batches)
+        measurement["hook_microseconds_per_batch"] = time_finder_hooks(
+            lambda: make_finder(TimedFinder),
+            lambda finder: timed_fit(model, snapshot, x, y, arguments.batch_size, finder),
+            arguments.batches,
+            arguments.runs,
+        )
+        measurement["variable_access_microseconds"] = time_variable_access(model)
     return measurement
 
 
 def format_report(measurement: dict) -> str:
+    """Format a measurement of `run` as readable text."""
     machine = measurement["machine"]
+    batches = measurement["batches"]
     lines = [
-        f"fit of {measurement['batches']} batches of {measurement['batch_size']}, "
-        f"{measurement['runs']} timed runs each, alternating order",
-        f"machine: {machine['cpus']} CPUs, {machine['gpus']} GPUs, Python {machine['python']}, "
+        f"fit of {batches} batches of {measurement['batch_size']}, "
+        f"{measurement['runs']} timed runs of each callback, rotating order",
+        f"machine: {machine['cpus']} CPUs, {machine['gpus']} GPUs, "
+        f"load average {machine['load_average_1min']:.2f}, Python {machine['python']}, "
         f"TensorFlow {machine['tensorflow']}, Keras {machine['keras']}",
-        "no-op callback: median {:.4f} s  (runs: {})".format(
-            measurement["noop_median_seconds"],
-            ", ".join(f"{value:.4f}" for value in measurement["noop_seconds"]),
-        ),
-        "LRFinder:       median {:.4f} s  (runs: {})".format(
-            measurement["finder_median_seconds"],
-            ", ".join(f"{value:.4f}" for value in measurement["finder_seconds"]),
-        ),
-        f"ratio LRFinder / no-op: {measurement['ratio']:.3f} (target <= {TARGET_RATIO})",
-        f"overhead per batch: {measurement['overhead_microseconds_per_batch']:.0f} us",
     ]
+    for kind in KINDS:
+        median = measurement["median_seconds"][kind]
+        runs = ", ".join(f"{value:.3f}" for value in measurement["seconds"][kind])
+        overhead = measurement["overhead_microseconds_per_batch"].get(kind)
+        extra = "" if overhead is None else f", {overhead:+.0f} us per batch"
+        lines.append(
+            f"{kind:16s} median {median:.3f} s ({median / batches * 1e3:.2f} ms per batch"
+            f"{extra}); runs: {runs}"
+        )
+    lines.append(
+        f"ratio finder / noop: {measurement['ratio']:.3f} (target <= {TARGET_RATIO}); "
+        f"finder / empty_batch_end: {measurement['ratio_to_empty_batch_end']:.3f}"
+    )
+
     if "profile" in measurement:
-        lines += [
-            "",
-            "profile of one LRFinder fit (lrfinder_tb functions):",
-            measurement["profile"],
-        ]
+        lines += ["", "cProfile of one finder fit (lrfinder_tb calls, cumulative):"]
+        lines.append(f"  {'function':58s} {'calls':>6s} {'us/call':>9s} {'us/batch':>9s}")
+        for row in measurement["profile"]:
+            lines.append(
+                f"  {row['function']:58s} {row['calls']:6d} "
+                f"{row['microseconds_per_call']:9.1f} {row['microseconds_per_batch']:9.1f}"
+            )
+        lines += ["", "wall time inside the finder's hooks, median per batch:"]
+        for hook, microseconds in measurement["hook_microseconds_per_batch"].items():
+            lines.append(f"  {hook:40s} {microseconds:8.1f} us")
+        lines += ["", "single calls, outside fit (microseconds each):"]
+        for name, microseconds in measurement["variable_access_microseconds"].items():
+            lines.append(f"  {name:40s} {microseconds:8.1f}")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> dict:
-    """Run the benchmark with command line `argv` and print its report; return the measurement."""
+    """Run the benchmark with command line `argv`, print its report and return the measurement."""
     arguments = parse_arguments(argv)
     measurement = run(arguments)
     if arguments.json:

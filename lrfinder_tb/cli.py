@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -256,16 +258,38 @@ def run_analyze(arguments: argparse.Namespace, *, standalone: bool = False) -> i
     return EXIT_OK
 
 
+def _configure_demo_logging() -> None:
+    """Show the demo's progress messages on stderr (run in the demo's child process)."""
+    logging.basicConfig(format="%(message)s")
+    logging.getLogger("lrfinder_tb").setLevel(logging.INFO)
+
+
+def _run_demo(logdir: str, steps: int) -> dict[str, analysis.LRFinderResult]:
+    from lrfinder_tb.demo import run_demo
+
+    return run_demo(logdir, steps=steps, verbose=True)
+
+
+def run_demo_in_child(logdir: str, steps: int) -> dict[str, analysis.LRFinderResult]:
+    """Run the demo's range tests in a child process and return their results.
+
+    TensorFlow is loaded only in the child, which is ended as soon as the
+    results are back. Tearing TensorFlow down at exit takes seconds, so this
+    process stays quick to stop with Ctrl-C while TensorBoard serves. All event
+    files are closed when `run_demo` returns, so ending the child loses nothing.
+    """
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1, initializer=_configure_demo_logging) as pool:
+        return pool.apply(_run_demo, (logdir, steps))
+
+
 def run_demo_command(arguments: argparse.Namespace) -> int:
     """Run the demo's range tests, print their table, and serve them unless `--no-serve`."""
     # TensorFlow's C++ start-up messages would bury the table.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logging.basicConfig(format="%(message)s")
-    logging.getLogger("lrfinder_tb").setLevel(logging.INFO)
-    from lrfinder_tb.demo import run_demo
 
     print(f"Running the demo's range tests into {arguments.logdir} ...", flush=True)
-    results = run_demo(arguments.logdir, steps=arguments.steps, verbose=True)
+    results = run_demo_in_child(arguments.logdir, arguments.steps)
     print(format_table(results), flush=True)
     if arguments.no_serve:
         print(f"\nTo see the curves: tensorboard --logdir {arguments.logdir}", flush=True)
@@ -302,8 +326,16 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def _raise_keyboard_interrupt(signal_number: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(logdir: str, port: int) -> int:
-    """Serve `logdir` with TensorBoard on 127.0.0.1:`port` until Ctrl-C or until it exits."""
+    """Serve `logdir` with TensorBoard on 127.0.0.1:`port` until Ctrl-C or until it exits.
+
+    SIGTERM is handled like Ctrl-C while TensorBoard runs, so that TensorBoard
+    is stopped with this process instead of being left behind.
+    """
     command = [
         sys.executable,
         "-m",
@@ -316,6 +348,7 @@ def serve(logdir: str, port: int) -> int:
         str(port),
     ]
     process = subprocess.Popen(command)
+    previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         if not _wait_until_serving(process, port):
             _stop(process)
@@ -335,9 +368,11 @@ def serve(logdir: str, port: int) -> int:
         print(f"lrfinder-tb demo: TensorBoard exited with code {returncode}.", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        _stop(process)
-        print("\nStopped TensorBoard.", flush=True)
+        print("\nStopping TensorBoard.", flush=True)
         return EXIT_OK
+    finally:
+        _stop(process)
+        signal.signal(signal.SIGTERM, previous_handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

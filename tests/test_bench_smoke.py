@@ -18,41 +18,30 @@ def callback_overhead():
     return module
 
 
-def test_quick_mode_measures_both_fits(callback_overhead, capsys):
-    measurement = callback_overhead.main(["--quick", "--json"])
+@pytest.fixture(scope="module")
+def quick_measurement(callback_overhead):
+    return callback_overhead.main(["--quick", "--json"])
 
-    assert measurement["batches"] == 20
-    assert len(measurement["finder_seconds"]) == measurement["runs"] == 2
-    assert len(measurement["noop_seconds"]) == 2
-    assert all(seconds > 0 for seconds in measurement["finder_seconds"])
-    assert all(seconds > 0 for seconds in measurement["noop_seconds"])
-    assert measurement["ratio"] == pytest.approx(
-        measurement["finder_median_seconds"] / measurement["noop_median_seconds"]
+
+def test_quick_mode_times_every_callback(callback_overhead, quick_measurement):
+    assert quick_measurement["batches"] == 20
+    assert quick_measurement["runs"] == 2
+    for kind in callback_overhead.KINDS:
+        assert len(quick_measurement["seconds"][kind]) == 2, kind
+        assert all(seconds > 0 for seconds in quick_measurement["seconds"][kind]), kind
+
+
+def test_quick_mode_ratio_uses_medians(quick_measurement):
+    medians = quick_measurement["median_seconds"]
+    assert quick_measurement["ratio"] == pytest.approx(medians["finder"] / medians["noop"])
+    assert quick_measurement["ratio_to_empty_batch_end"] == pytest.approx(
+        medians["finder"] / medians["empty_batch_end"]
     )
-    assert '"ratio"' in capsys.readouterr().out
 
 
-def test_report_names_target(callback_overhead):
-    report = callback_overhead.format_report(
-        {
-            "batches": 100,
-            "batch_size": 32,
-            "runs": 5,
-            "finder_seconds": [1.1] * 5,
-            "noop_seconds": [1.0] * 5,
-            "finder_median_seconds": 1.1,
-            "noop_median_seconds": 1.0,
-            "ratio": 1.1,
-            "overhead_microseconds_per_batch": 1000.0,
-            "target_ratio": 1.05,
-            "machine": {
-                "cpus": 2,
-                "gpus": 0,
-                "python": "3.11",
-                "tensorflow": "2.21.0",
-                "keras": "3.15.1",
-            },
-        }
-    )
-    assert "ratio LRFinder / no-op: 1.100 (target <= 1.05)" in report
-    assert "overhead per batch: 1000 us" in report
+def test_report_states_ratio_and_target(callback_overhead, quick_measurement):
+    report = callback_overhead.format_report(quick_measurement)
+    assert f"ratio finder / noop: {quick_measurement['ratio']:.3f} (target <= 1.05)" in report
+    for kind in callback_overhead.KINDS:
+        assert kind in report
+    assert "load average" in report

@@ -21,7 +21,8 @@ from lrfinder_tb import __version__, analysis, metadata
 from lrfinder_tb.cli import main
 
 SERVE_TIMEOUT_SECONDS = 180.0
-STOP_TIMEOUT_SECONDS = 15.0
+# TensorBoard tears TensorFlow down when it exits, which alone takes seconds.
+STOP_TIMEOUT_SECONDS = 20.0
 DEMO_RUNS = ["adam/lr_finder", "sgd_momentum/lr_finder", "adam_batch128/lr_finder"]
 
 
