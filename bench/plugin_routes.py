@@ -17,9 +17,10 @@ Both plugins serve the same number of series from one log directory:
 Both routes run behind `TensorBoardWSGI` with a werkzeug test `Client`, over
 the Python loader (`EventMultiplexer` + `MultiplexerDataProvider`, with the
 size guidance TensorBoard itself uses) and over the fast loader (the Rust data
-server). Each route gets one warm-up request, then `--repeats` timed requests of each,
-alternating between the two so that both meet the same background load; the
-medians and the ratio ours / theirs are printed. The target is <= 1.0.
+server). Each route gets one warm-up request, then `--repeats` timed requests. The
+requests alternate between the two routes, so that both meet the same
+background load. The script prints the medians and the ratio ours / theirs; the
+target is <= 1.0.
 
 Usage:
     python bench/plugin_routes.py             # 100 runs x 1,000 points, 7 repeats

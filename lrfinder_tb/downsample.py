@@ -2,7 +2,7 @@
 
 The plugin draws loss against a log-scaled learning rate. A curve of 10,000
 points on an 800-pixel chart puts about 12 points into each pixel column, and
-only the lowest and the highest of them change what the user sees. This module
+only the lowest and the highest of them change the drawn line. This module
 keeps those two per column (min/max decimation in log10(learning rate) space),
 plus the first and last point and the global extremes, and returns the indices
 of the kept points, so that every series of a curve can be cut the same way.

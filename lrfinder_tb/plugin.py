@@ -14,7 +14,7 @@ Routes, served under `/data/plugin/lr_finder/` and documented in
 - `index.js` and any other path: the frontend's static files.
 
 Each route parses its parameters, calls a `*_impl` method that takes plain
-values, and answers through `http_util.Respond`. Bad input raises
+values, and returns the response built by `http_util.Respond`. Bad input raises
 `errors.InvalidArgumentError` (HTTP 400) or `errors.NotFoundError` (HTTP 404).
 """
 
@@ -54,8 +54,8 @@ DEFAULT_WIDTH = 1000
 
 FRONTEND_PACKAGE = "lrfinder_tb.frontend"
 
-# Only these kinds of file are served from the frontend package; anything else,
-# Python sources included, is answered with 404.
+# Only these kinds of file are served from the frontend package. Any other
+# suffix, Python sources included, gets a 404 response.
 STATIC_CONTENT_TYPES = {
     ".js": "application/javascript",
     ".css": "text/css",
@@ -131,8 +131,8 @@ class LRFinderPlugin(base_plugin.TBPlugin):
         }
 
     def is_active(self) -> bool:
-        # TensorBoard asks the data provider which plugins have data first and
-        # calls this only for the others, so False is both correct and free.
+        # TensorBoard first queries the data provider for the plugins that have
+        # data and calls this only for the others, so False is correct and free.
         return False
 
     def frontend_metadata(self) -> base_plugin.FrontendMetadata:
@@ -251,15 +251,15 @@ class LRFinderPlugin(base_plugin.TBPlugin):
                 "the runs route lists the runs that have data"
             )
 
-        answered = [
-            _curve_answer(curves[run], smoothing=smoothing, method=method, width=width)
+        entries = [
+            _curve_entry(curves[run], smoothing=smoothing, method=method, width=width)
             for run in runs
             if run in curves
         ]
         return {
             "smoothing": smoothing,
             "method": method,
-            "runs": answered,
+            "runs": entries,
             "skipped": _skipped_list({run: skipped[run] for run in runs if run in skipped}),
         }
 
@@ -427,11 +427,11 @@ def _curve_from_data(
     )
 
 
-# Answers.
+# Responses.
 
 
-def _curve_answer(curve: RunCurve, *, smoothing: float, method: str, width: int) -> dict:
-    """Return the answer of the curves route for one run; its series are NumPy arrays."""
+def _curve_entry(curve: RunCurve, *, smoothing: float, method: str, width: int) -> dict:
+    """Build the curves route's entry for one run; its series are NumPy arrays."""
     result = analysis.analyze(
         curve.learning_rates,
         curve.losses,
@@ -781,7 +781,7 @@ def frontend_root():
 def _inside(root, resource) -> bool:
     """Tell whether `resource` resolves to a path inside `root`, following symlinks."""
     if not isinstance(root, pathlib.Path) or not isinstance(resource, pathlib.Path):
-        # A zip archive holds no symlinks, and the parts were checked above.
+        # A zip archive contains no symlinks, and the parts were checked above.
         return True
     real_root = os.path.realpath(root)
     real_resource = os.path.realpath(resource)

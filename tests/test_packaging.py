@@ -16,8 +16,8 @@ import pytest
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 SERVED_SUFFIXES = (".js", ".css", ".html", ".svg")
 
-# Local build products and tool folders; the wheel is built from a copy of the
-# checkout without them, so the build neither reads nor writes the working tree's.
+# Local build products and tool folders. The wheel is built from a copy of the
+# checkout without them, so the build neither reads nor writes those of the checkout.
 COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", "build", "dist", "*.egg-info", "__pycache__",
     ".pytest_cache", ".ruff_cache", "test-results", "logs",

@@ -1,4 +1,4 @@
-"""Encoding the curves route's answer: `lrfinder_tb.plugin.encode_json`."""
+"""Encoding the curves route's response body: `lrfinder_tb.plugin.encode_json`."""
 
 from __future__ import annotations
 

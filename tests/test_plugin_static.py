@@ -17,7 +17,7 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 SECRET = "SECRET-OUTSIDE-THE-FRONTEND"
 
 # Each path tries to reach a file outside the frontend package, or a file of a
-# kind that is never served. None may answer with anything but 400 or 404.
+# kind that is never served. Each must get a 400 or 404 response.
 HOSTILE_PATHS = [
     "../lrfinder_tb/plugin.py",
     "../../pyproject.toml",
@@ -137,8 +137,8 @@ def test_real_index_js_served():
 
     response = make_client().get(f"{PREFIX}/index.js")
 
-    # The frontend is written alongside this backend; until its index.js
-    # exists, the route must answer 404 rather than fail.
+    # The frontend is written alongside this backend. Until its index.js
+    # exists, the route must return 404 rather than fail.
     if not index.exists():
         assert response.status_code == 404
         return
