@@ -14,6 +14,7 @@ import { computeXDomain } from "./scales.js";
 import { prepareSeries } from "./series.js";
 import {
   loadSettings,
+  parseHashPluginData,
   parseUrlData,
   safeLocalStorage,
   saveSettings,
@@ -23,15 +24,25 @@ import { followTheme } from "./theme.js";
 
 const PLUGIN_NAME = "lr_finder";
 
-// TensorBoard answers GetURLPluginData within milliseconds; a parent that is
-// not TensorBoard never answers, and the page starts without a deep link.
+// TensorBoard replies to GetURLPluginData within milliseconds. A parent that is
+// not TensorBoard never replies, and the page then starts without a deep link.
 const URL_DATA_TIMEOUT_MS = 1000;
 
-// A zoomed chart asks for up to this many times its width of points (in powers
+// A zoomed chart requests up to this many times its width of points (in powers
 // of two), so a zoom into a dense curve shows its detail.
 const MAX_ZOOM_DETAIL = 8;
 
 const RESIZE_DEBOUNCE_MS = 150;
+
+// The hash of the TensorBoard page around the plugin's frame, or "" when there
+// is no such page or it cannot be read (another origin).
+function parentHash(win) {
+  try {
+    return win.parent && win.parent !== win ? win.parent.location.hash : "";
+  } catch {
+    return "";
+  }
+}
 
 /** The LR Finder dashboard in one document. */
 export class App {
@@ -55,6 +66,7 @@ export class App {
     this.deepLinkRuns = null;
     this.methods = [];
     this.skipped = [];
+    this.stopReasons = new Map();
     this.settings = { smoothing: null, method: null, filter: "", yScale: "linear" };
     this.zoom = null;
     this.xDomain = null;
@@ -94,7 +106,11 @@ export class App {
 
     // Fetch the runs while the host looks up the deep link.
     const runsTask = this.runsRequest.run((signal) => fetchRuns({ signal }));
-    this.applyInitialSettings(parseUrlData(await urlData), stored);
+    let deepLink = await urlData;
+    if (!deepLink || Object.keys(deepLink).length === 0) {
+      deepLink = parseHashPluginData(parentHash(this.win), PLUGIN_NAME);
+    }
+    this.applyInitialSettings(parseUrlData(deepLink), stored);
     this.started = true;
     await this.refresh(runsTask);
   }
@@ -183,9 +199,9 @@ export class App {
     await this.loadCurves({ force: true });
   }
 
-  applyRuns(answer) {
+  applyRuns(listing) {
     this.timings.runsLoaded ??= performance.now();
-    const names = sortRunNames(answer.runs.map((entry) => entry.run));
+    const names = sortRunNames(listing.runs.map((entry) => entry.run));
     if (this.knownNames.size === 0 && this.deepLinkRuns !== null) {
       const linked = new Set(this.deepLinkRuns);
       this.selected = new Set(names.filter((name) => linked.has(name)));
@@ -201,14 +217,15 @@ export class App {
       this.knownNames.add(name);
     }
     this.colors = assignColors(names);
-    this.skipped = answer.skipped;
+    this.skipped = listing.skipped;
+    this.stopReasons = listing.stopReasons;
 
-    this.methods = answer.methods.length > 0 ? answer.methods : [answer.defaultMethod || ""];
+    this.methods = listing.methods.length > 0 ? listing.methods : [listing.defaultMethod || ""];
     if (!this.methods.includes(this.settings.method)) {
-      this.settings.method = answer.defaultMethod || this.methods[0];
+      this.settings.method = listing.defaultMethod || this.methods[0];
     }
     if (this.settings.smoothing === null) {
-      this.settings.smoothing = answer.defaultSmoothing ?? 0.98;
+      this.settings.smoothing = listing.defaultSmoothing ?? 0.98;
     }
     this.runList.setRuns(this.names, this.colors, this.selected, this.settings.filter);
     this.syncControls();
@@ -224,7 +241,7 @@ export class App {
     });
   }
 
-  /** The number of points per series to ask the backend for. */
+  /** Return the number of points per series to request from the backend. */
   requestWidth() {
     const base = this.chart.plotWidth();
     if (!this.zoom || !this.xDomain) {
@@ -330,7 +347,7 @@ export class App {
       logY,
       emptyMessage,
     });
-    this.table.update(tableRows(curves, this.colors));
+    this.table.update(tableRows(curves, this.colors), this.stopReasons);
     this.skippedHost.replaceChildren(...[skippedList(this.doc, this.skipped)].filter(Boolean));
     this.syncControls();
     this.controls.setStatus("");
@@ -449,11 +466,11 @@ export class App {
       try {
         // NOTE: the curves route downsamples series longer than its maximum
         // width (8192), so the download of a longer curve is downsampled too.
-        const answer = await fetchCurves(
+        const full = await fetchCurves(
           curves.map((curve) => curve.run),
           { ...params, width: MAX_WIDTH },
         );
-        curves = answer.curves;
+        curves = full.curves;
       } catch (error) {
         this.showError(error);
         return;

@@ -15,7 +15,12 @@ export const MARGIN = Object.freeze({ top: 16, right: 20, bottom: 44, left: 64 }
 export const HEIGHT = 420;
 
 // Beyond this many runs, suggestion labels would cover the chart; the table lists the values.
-const MAX_LABELLED_RUNS = 8;
+const MAX_LABELLED_RUNS = 5;
+
+// Up to this many runs, each region is also shaded over the plot's full height.
+// With more runs the overlapping shades turn grey, so only the band along each
+// smoothed curve marks its region.
+const MAX_FULL_HEIGHT_REGIONS = 3;
 
 // The tooltip lists the runs nearest to the pointer first, and at most this many.
 const MAX_TOOLTIP_RUNS = 10;
@@ -82,7 +87,7 @@ export class Chart {
     this.bindPointer();
   }
 
-  /** The pixel width of the plot area (inside the axes). */
+  /** Return the pixel width of the plot area (inside the axes). */
   plotWidth() {
     return Math.max(16, this.totalWidth() - MARGIN.left - MARGIN.right);
   }
@@ -159,22 +164,38 @@ export class Chart {
     };
     const labelled = view.series.filter((entry) => entry.suggestion !== null);
     const showLabels = labelled.length <= MAX_LABELLED_RUNS;
+    const fullHeightRegions = view.series.length <= MAX_FULL_HEIGHT_REGIONS;
     let labelIndex = 0;
 
     for (const entry of view.series) {
       const { prepared, color } = entry;
-      if (entry.region) {
-        const x0 = xScale.map(entry.region[0]);
-        const x1 = xScale.map(entry.region[1]);
+      if (entry.region && entry.region[0] > 0 && entry.region[1] > 0) {
+        if (fullHeightRegions) {
+          const x0 = xScale.map(entry.region[0]);
+          const x1 = xScale.map(entry.region[1]);
+          this.regionLayer.appendChild(
+            svgElement(doc, "rect", {
+              class: "region",
+              "data-run": entry.run,
+              x: Math.min(x0, x1),
+              y: top,
+              width: Math.max(1, Math.abs(x1 - x0)),
+              height: plotHeight,
+              fill: color,
+            }),
+          );
+        }
+        const band = {
+          ...mapping,
+          visible: [Math.log10(entry.region[0]), Math.log10(entry.region[1])],
+          beyond: false,
+        };
         this.regionLayer.appendChild(
-          svgElement(doc, "rect", {
-            class: "region",
+          svgElement(doc, "path", {
+            class: "region-band",
             "data-run": entry.run,
-            x: Math.min(x0, x1),
-            y: top,
-            width: Math.max(1, Math.abs(x1 - x0)),
-            height: plotHeight,
-            fill: color,
+            stroke: color,
+            d: seriesPath(prepared.logX, prepared.smooth, band),
           }),
         );
       }
@@ -323,9 +344,10 @@ export class Chart {
           text: `▲ clipped above y=${value}`,
         }),
       );
+      const hidden = yRange.hiddenPoints;
       notes.push(
-        `The diverged tail is clipped above y=${value}: ` +
-          `${formatCount(yRange.hiddenPoints, "raw point")} lie above the chart.`,
+        `The diverged tail is clipped above y=${value}: ${formatCount(hidden, "raw point")} ` +
+          `${hidden === 1 ? "lies" : "lie"} above the chart.`,
       );
     }
 

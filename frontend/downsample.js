@@ -1,25 +1,35 @@
 // Pixel-level downsampling and SVG path building.
 //
-// The backend already sends about one point per pixel column of the whole
-// chart. After a zoom, or with more points than pixels, the chart keeps per
-// pixel column only the first, lowest, highest and last point, which draws the
-// same picture as every point (the envelope and the joins stay exact) with at
-// most four points per column.
+// The backend already sends a few points per pixel column of the whole chart.
+// After a zoom, or with more points than pixels, the chart keeps per pixel
+// column only the first, lowest, highest and last point. That draws the same
+// picture as every point, because the envelope and the joins stay exact.
 
 import { lowerBound } from "./series.js";
 
 /**
  * Return the index range of the points to draw for a visible x range.
  *
- * One point beyond each edge is included, so lines run to the edge of the plot.
+ * By default one point beyond each edge is included, so lines run to the edge of the plot.
  *
  * @param {ArrayLike<number>} xs ascending.
  * @param {number} low lower end of the visible range (same units as `xs`).
  * @param {number} high upper end.
+ * @param {boolean} [beyond=true] include the nearest point outside each edge;
+ *     false keeps only the points in `[low, high]`.
  * @returns {[number, number]} `[start, end)` indices.
  * @example visibleRange([0, 1, 2, 3, 4], 1.5, 2.5) // [1, 4]
+ * @example visibleRange([0, 1, 2, 3, 4], 1, 3, false) // [1, 4]
  */
-export function visibleRange(xs, low, high) {
+export function visibleRange(xs, low, high, beyond = true) {
+  if (!beyond) {
+    const start = lowerBound(xs, low);
+    let end = lowerBound(xs, high);
+    while (end < xs.length && xs[end] <= high) {
+      end++;
+    }
+    return [start, Math.max(start, end)];
+  }
   const start = Math.max(0, lowerBound(xs, low) - 1);
   const end = Math.min(xs.length, lowerBound(xs, high) + 1);
   return [start, Math.max(start, end)];
@@ -135,21 +145,27 @@ export function buildPath(xs, ys) {
  * Map, downsample and turn one series into a path string.
  *
  * Pixel y values are clamped to `[clampLow, clampHigh]`, so a loss of 1e30 does
- * not produce coordinates that SVG renders imprecisely; the plot's clip path
+ * not produce coordinates that SVG renders imprecisely. The plot's clip path
  * hides what lies outside.
  *
  * @param {ArrayLike<number>} logX log10 of the learning rates, ascending.
  * @param {ArrayLike<number>} values the losses (NaN for gaps).
  * @param {{xOf: function(number): number, yOf: function(number): number,
- *     visible: [number, number], clamp: [number, number]}} mapping `xOf` maps
- *     log10(lr) to pixels, `yOf` maps a loss to pixels, `visible` is the log10
- *     range shown and `clamp` the allowed pixel y range.
+ *     visible: [number, number], clamp: [number, number], beyond?: boolean}} mapping
+ *     `xOf` maps log10(lr) to pixels, `yOf` maps a loss to pixels, `visible` is
+ *     the log10 range shown, `clamp` the allowed pixel y range, and `beyond`
+ *     (default true) whether the path runs on to the nearest point outside `visible`.
  * @returns {string}
  * @example seriesPath([0, 1], [1, 2], {xOf: (v) => v * 10, yOf: (v) => v, visible: [0, 1],
  *     clamp: [-100, 100]}) // "M0 1L10 2"
  */
 export function seriesPath(logX, values, mapping) {
-  const [start, end] = visibleRange(logX, mapping.visible[0], mapping.visible[1]);
+  const [start, end] = visibleRange(
+    logX,
+    mapping.visible[0],
+    mapping.visible[1],
+    mapping.beyond ?? true,
+  );
   const count = end - start;
   const px = new Float64Array(count);
   const py = new Float64Array(count);

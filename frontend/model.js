@@ -1,5 +1,5 @@
 // Fetching the plugin's routes: URLs, status checks, parsing, and dropping
-// answers that arrive after a newer request was made.
+// responses that arrive after a newer request was made.
 
 import { toFloat64Array, toNumber } from "./format.js";
 
@@ -13,7 +13,7 @@ export const MAX_QUERY_LENGTH = 30000;
 export const MIN_WIDTH = 16;
 export const MAX_WIDTH = 8192;
 
-/** A route answered with an HTTP status other than 2xx. */
+/** A route responded with an HTTP status other than 2xx. */
 export class HttpError extends Error {
   /**
    * @param {string} route the route name, e.g. "curves".
@@ -23,7 +23,7 @@ export class HttpError extends Error {
    */
   constructor(route, status, statusText, body) {
     const detail = body ? `: ${body}` : "";
-    super(`the ${route} route answered HTTP ${status} ${statusText}${detail}`.trim());
+    super(`the ${route} route responded with HTTP ${status} ${statusText}${detail}`.trim());
     this.name = "HttpError";
     this.route = route;
     this.status = status;
@@ -149,16 +149,16 @@ export async function fetchJson(route, url, options = {}) {
 }
 
 /**
- * Normalize the answer of the runs route.
+ * Normalize the response of the runs route.
  *
- * @param {any} answer
+ * @param {any} body
  * @returns {{runs: {run: string, points: number, stopReason: string|null, settings: object}[],
  *     methods: string[], defaultMethod: string|null, defaultSmoothing: number|null,
- *     skipped: {run: string, reason: string}[]}}
+ *     stopReasons: Map<string, string>, skipped: {run: string, reason: string}[]}}
  */
-export function parseRunsAnswer(answer) {
-  const runs = Array.isArray(answer && answer.runs) ? answer.runs : [];
-  const methods = Array.isArray(answer && answer.methods) ? answer.methods.map(String) : [];
+export function parseRunsResponse(body) {
+  const runs = Array.isArray(body && body.runs) ? body.runs : [];
+  const methods = Array.isArray(body && body.methods) ? body.methods.map(String) : [];
   return {
     runs: runs
       .filter((entry) => entry && typeof entry.run === "string")
@@ -169,10 +169,25 @@ export function parseRunsAnswer(answer) {
         settings: entry.settings && typeof entry.settings === "object" ? entry.settings : {},
       })),
     methods,
-    defaultMethod: typeof answer?.default_method === "string" ? answer.default_method : null,
-    defaultSmoothing: toNumber(answer?.default_smoothing),
-    skipped: parseSkipped(answer?.skipped),
+    defaultMethod: typeof body?.default_method === "string" ? body.default_method : null,
+    defaultSmoothing: toNumber(body?.default_smoothing),
+    stopReasons: parseStopReasons(body?.stop_reasons),
+    skipped: parseSkipped(body?.skipped),
   };
+}
+
+// The runs route also sends the description of each stop reason (beyond the
+// documented contract); an older backend without it leaves the map empty.
+function parseStopReasons(reasons) {
+  const descriptions = new Map();
+  if (reasons && typeof reasons === "object") {
+    for (const [code, text] of Object.entries(reasons)) {
+      if (typeof text === "string") {
+        descriptions.set(code, text);
+      }
+    }
+  }
+  return descriptions;
 }
 
 function parseSkipped(skipped) {
@@ -227,11 +242,11 @@ export function parseCurve(entry) {
  * Fetch the runs route.
  *
  * @param {{signal?: AbortSignal, fetchImpl?: typeof fetch, base?: string}} [options]
- * @returns {Promise<ReturnType<typeof parseRunsAnswer>>}
+ * @returns {Promise<ReturnType<typeof parseRunsResponse>>}
  */
 export async function fetchRuns(options = {}) {
-  const answer = await fetchJson("runs", routeUrl("runs", options.base), options);
-  return parseRunsAnswer(answer);
+  const response = await fetchJson("runs", routeUrl("runs", options.base), options);
+  return parseRunsResponse(response);
 }
 
 /**
@@ -247,13 +262,13 @@ export async function fetchCurves(runs, params, options = {}) {
   const curves = [];
   const skipped = [];
   for (const query of curvesQueries(runs, params)) {
-    const answer = await fetchJson("curves", routeUrl(`curves?${query}`, options.base), options);
-    for (const entry of Array.isArray(answer?.runs) ? answer.runs : []) {
+    const body = await fetchJson("curves", routeUrl(`curves?${query}`, options.base), options);
+    for (const entry of Array.isArray(body?.runs) ? body.runs : []) {
       if (entry && typeof entry.run === "string") {
         curves.push(parseCurve(entry));
       }
     }
-    skipped.push(...parseSkipped(answer?.skipped));
+    skipped.push(...parseSkipped(body?.skipped));
   }
   return { curves, skipped };
 }
@@ -261,9 +276,9 @@ export async function fetchCurves(runs, params, options = {}) {
 /**
  * Runs async tasks so that only the latest one's result is used.
  *
- * Starting a task aborts the previous one's signal; a task that finishes after
+ * Starting a task aborts the previous one's signal. A task that finishes after
  * a newer one started returns `{stale: true}` instead of its value or error, so
- * an answer that arrives after the user changed the selection is dropped.
+ * a response that arrives after the user changed the selection is dropped.
  *
  * @example
  *   const latest = new LatestRequest();

@@ -12,6 +12,10 @@
 //   p.lr_finder.yscale     "log" or "linear"
 // for example #lr_finder&p.lr_finder.runs=%5B%22adam%2Flr_finder%22%5D&p.lr_finder.yscale=log.
 // A deep link wins over the stored settings.
+//
+// NOTE: TensorBoard 2.21 parses its URL hash for GetURLPluginData only on a
+// hashchange event, so after a full page load it returns {} until the hash
+// changes. The page then parses the parent's hash itself (parseHashPluginData).
 
 export const STORAGE_KEY = "lrFinder.settings.v1";
 export const MAX_SMOOTHING = 0.999;
@@ -59,6 +63,42 @@ export function parseSmoothing(value) {
     return null;
   }
   return Math.min(MAX_SMOOTHING, Math.max(0, number));
+}
+
+/**
+ * Read the `p.<pluginName>.*` keys of a TensorBoard URL hash, as GetURLPluginData does.
+ *
+ * TensorBoard splits the hash (without "#") on "&", each part on "=", and
+ * URL-decodes both sides. A part with no "=" is the tab name, and a part with
+ * more than one "=" is ignored.
+ *
+ * @param {string} hash e.g. location.hash of the TensorBoard page.
+ * @param {string} pluginName
+ * @returns {Object<string, string>} the keys without their prefix.
+ * @example parseHashPluginData("#lr_finder&p.lr_finder.yscale=log", "lr_finder") // {yscale: "log"}
+ */
+export function parseHashPluginData(hash, pluginName) {
+  const prefix = `p.${pluginName}.`;
+  const data = {};
+  const text = typeof hash === "string" ? hash.replace(/^#/, "") : "";
+  for (const part of text.split("&")) {
+    const pieces = part.split("=");
+    if (pieces.length !== 2) {
+      continue;
+    }
+    let key;
+    let value;
+    try {
+      key = decodeURIComponent(pieces[0]);
+      value = decodeURIComponent(pieces[1]);
+    } catch {
+      continue;
+    }
+    if (key.startsWith(prefix)) {
+      data[key.slice(prefix.length)] = value;
+    }
+  }
+  return data;
 }
 
 /**

@@ -5,7 +5,7 @@ import { copyText, element } from "./dom.js";
 import { formatCount, formatLearningRate, formatLoss } from "./format.js";
 
 // The stop reasons the callback writes, with the descriptions of
-// lrfinder_tb.analysis.STOP_REASONS. A reason missing here is shown as its code.
+// lrfinder_tb.analysis.STOP_REASONS, for a backend that does not send them.
 const STOP_REASONS = new Map([
   ["diverged", "the smoothed loss diverged"],
   ["non_finite_loss", "the loss became NaN or infinite"],
@@ -19,13 +19,15 @@ const STOP_REASONS = new Map([
  * Describe a stop reason in words.
  *
  * @param {string|null} reason a stop reason code, or null while the test runs.
+ * @param {Map<string, string>} [descriptions] descriptions from the runs route;
+ *     a code missing there and in the built-in list is shown as the code itself.
  * @returns {string}
  * @example describeStopReason(null) // "in progress: the range test is still running"
  */
-export function describeStopReason(reason) {
+export function describeStopReason(reason, descriptions = new Map()) {
   const code = reason === null ? "in_progress" : reason;
   const label = code.replace(/_/g, " ");
-  const description = STOP_REASONS.get(code);
+  const description = descriptions.get(code) || STOP_REASONS.get(code);
   return description ? `${label}: ${description}` : label;
 }
 
@@ -115,6 +117,7 @@ export class ResultsTable {
     this.sortKey = "run";
     this.sortDirection = "ascending";
     this.rows = [];
+    this.stopReasons = new Map();
     this.table = element(doc, "table", { class: "results" });
     this.head = element(doc, "thead");
     this.body = element(doc, "tbody");
@@ -127,7 +130,10 @@ export class ResultsTable {
     const row = element(this.doc, "tr");
     for (const column of COLUMNS) {
       const active = column.key === this.sortKey;
-      const arrow = active ? (this.sortDirection === "ascending" ? " ▲" : " ▼") : "";
+      let arrow = "";
+      if (active) {
+        arrow = this.sortDirection === "ascending" ? " ▲" : " ▼";
+      }
       const button = element(this.doc, "button", {
         type: "button",
         class: "sort",
@@ -160,9 +166,11 @@ export class ResultsTable {
 
   /**
    * @param {ReturnType<typeof tableRows>} rows
+   * @param {Map<string, string>} [stopReasons] descriptions of the stop reasons.
    */
-  update(rows) {
+  update(rows, stopReasons = new Map()) {
     this.rows = rows;
+    this.stopReasons = stopReasons;
     this.renderBody();
   }
 
@@ -222,7 +230,7 @@ export class ResultsTable {
       row.stopReason === null ? `${formatCount(row.points, "point")} so far` : String(row.points);
 
     const reasonCell = element(doc, "td", { class: "stop-reason" }, [
-      element(doc, "div", { text: describeStopReason(row.stopReason) }),
+      element(doc, "div", { text: describeStopReason(row.stopReason, this.stopReasons) }),
     ]);
     if (row.suggestion === null && row.explanation) {
       reasonCell.appendChild(element(doc, "div", { class: "explanation", text: row.explanation }));

@@ -86,3 +86,10 @@ test("seriesPath of a dense series stays small", () => {
   const points = d.split(/[ML]/).length - 1;
   assert.ok(points <= 4 * 801, `${points} points`);
 });
+
+test("visibleRange without the points beyond the edges", () => {
+  assert.deepEqual(visibleRange([0, 1, 2, 3, 4], 1, 3, false), [1, 4]);
+  assert.deepEqual(visibleRange([0, 1, 2, 3, 4], 1.5, 2.5, false), [2, 3]);
+  assert.deepEqual(visibleRange([0, 1, 1, 1, 4], 1, 1, false), [1, 4]);
+  assert.deepEqual(visibleRange([0, 1], 5, 6, false), [2, 2]);
+});

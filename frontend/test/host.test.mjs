@@ -3,8 +3,8 @@ import { test } from "node:test";
 
 import { BOOTSTRAP_MESSAGE, HostChannel, HostTimeoutError, MessageType } from "../host.js";
 
-// A stand-in for TensorBoard's host side, written from its 2.21 bundle: it
-// takes ports[0] of the bootstrap message, answers requests with
+// A stand-in for TensorBoard's host side, written from its 2.21 bundle. It
+// takes ports[0] of the bootstrap message, replies to requests with
 // {type, id, payload, error, isReply: true}, and can send its own requests.
 class FakeHost {
   constructor() {

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import {
   STORAGE_KEY,
   loadSettings,
+  parseHashPluginData,
   parseRunList,
   parseSmoothing,
   parseUrlData,
@@ -92,4 +93,16 @@ test("storage that throws is ignored", () => {
     },
   };
   assert.equal(safeLocalStorage(win), null);
+});
+
+test("parseHashPluginData reads the plugin's keys like TensorBoard", () => {
+  const hash =
+    "#lr_finder&p.lr_finder.runs=%5B%22adam%2Flr_finder%22%5D&p.lr_finder.yscale=log" +
+    "&p.scalars.x=1&p.lr_finder.bad=a=b&p.lr_finder.broken=%E0%A4%A";
+  assert.deepEqual(parseHashPluginData(hash, "lr_finder"), {
+    runs: '["adam/lr_finder"]',
+    yscale: "log",
+  });
+  assert.deepEqual(parseHashPluginData("", "lr_finder"), {});
+  assert.deepEqual(parseHashPluginData(undefined, "lr_finder"), {});
 });

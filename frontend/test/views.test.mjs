@@ -126,3 +126,12 @@ test("the empty state's snippet uses the callback", () => {
   assert.match(EMPTY_SNIPPET, /LRFinder\(log_dir="logs"\)/);
   assert.match(EMPTY_SNIPPET, /model\.fit\(/);
 });
+
+test("describeStopReason prefers the backend's descriptions", () => {
+  const descriptions = new Map([["diverged", "the loss exploded"]]);
+  assert.equal(describeStopReason("diverged", descriptions), "diverged: the loss exploded");
+  assert.equal(
+    describeStopReason("sweep_complete", descriptions),
+    "sweep complete: the sweep reached its last learning rate",
+  );
+});
