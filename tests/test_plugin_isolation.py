@@ -162,6 +162,10 @@ def test_tensorboard_without_tensorflow_serves_curves(venv_without_tensorflow, t
         query = urllib.parse.urlencode({"run": run, "width": "100"})
         curves_body = fetch_json(f"{base_url}/data/plugin/lr_finder/curves?{query}")
         listing = fetch_json(f"{base_url}/data/plugins_listing")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"{base_url}/data/plugin/lr_finder/index.js", timeout=10) as response:
+            index_type = response.headers.get_content_type()
+            index_body = response.read()
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -178,4 +182,6 @@ def test_tensorboard_without_tensorflow_serves_curves(venv_without_tensorflow, t
     assert answer["analysis"]["suggestion"] is not None
     assert len(answer["series"]["losses"]) == 100
     assert listing["lr_finder"]["enabled"] is True
+    assert index_type == "application/javascript"
+    assert index_body == (REPO_ROOT / "frontend" / "index.js").read_bytes()
     assert "TensorFlow installation not found" in log_path.read_text()
