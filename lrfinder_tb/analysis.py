@@ -69,6 +69,9 @@ DIVERGENCE_SMOOTHING = 0.9
 # absolute difference of consecutive losses.
 DIVERGENCE_NOISE_MULTIPLIER = 2.0
 
+# A change smaller than this fraction of the loss's magnitude never counts as divergence.
+DIVERGENCE_RELATIVE_TOLERANCE = 1e-3
+
 # The descent test smooths with this factor (less for curves under 100 points), and
 # a drop smaller than DESCENT_NOISE_MULTIPLIER standard deviations of the smoothed
 # noise is no descent.
@@ -228,20 +231,36 @@ def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
     return (forward + backward - values) / (forward_mass + backward_mass - 1.0)
 
 
+def _diverged(smoothed: float, best: float, initial: float, noise: float, threshold: float) -> bool:
+    """Apply the divergence rule of `DivergenceMonitor` to one batch's numbers."""
+    # Changes below this are rounding or noise, not a trend; the relative floor
+    # keeps a perfectly flat float32 curve from diverging on a 1-ulp wobble.
+    tolerance = max(noise, DIVERGENCE_RELATIVE_TOLERANCE * max(abs(initial), abs(best)))
+    scale = max(best, tolerance)
+    if scale <= 0.0:
+        return False
+    if smoothed - best > (threshold - 1.0) * scale:
+        return True
+    fell_clearly = initial - best > tolerance
+    return fell_clearly and smoothed > initial + tolerance
+
+
 class DivergenceMonitor:
     """Decide online, batch by batch, whether the loss has diverged.
 
     With `s` a causal EMA (factor `DIVERGENCE_SMOOTHING`) of the losses, `best` the
-    lowest `s` so far and `noise` the median absolute difference of consecutive
-    losses so far, the loss has diverged at batch t when either
+    lowest `s` so far, and `tolerance` the larger of `DIVERGENCE_NOISE_MULTIPLIER`
+    times the median absolute difference of consecutive losses so far and
+    `DIVERGENCE_RELATIVE_TOLERANCE` times the magnitude of the loss, the loss has
+    diverged at batch t when either
 
-    - `s[t] - best > (threshold - 1) * max(best, DIVERGENCE_NOISE_MULTIPLIER * noise)`:
-      for positive losses well above their noise this is fastai's "smoothed loss >
-      threshold x best"; the noise term keeps the rule meaningful for negative and
-      near-zero losses, where a multiple of `best` is not; or
-    - the loss first fell clearly (by more than `DIVERGENCE_NOISE_MULTIPLIER * noise`)
-      below its first value `s[0]` and `s[t]` has climbed back above `s[0]`: the
-      test is past any useful learning rate.
+    - `s[t] - best > (threshold - 1) * max(best, tolerance)`: for positive losses
+      well above their noise this is fastai's "smoothed loss > threshold x best";
+      the noise term keeps the rule meaningful for negative and near-zero losses,
+      where a multiple of `best` is not; or
+    - the loss first fell by more than `tolerance` below its first value `s[0]`,
+      and `s[t]` has climbed back above `s[0] + tolerance`: the test is past any
+      useful learning rate.
 
     Args:
         threshold: the factor, > 1.
@@ -250,7 +269,7 @@ class DivergenceMonitor:
         >>> monitor = DivergenceMonitor(4.0)
         >>> losses = [1.0, 0.9, 0.7, 0.5, 0.4, 0.4, 0.5, 3.0, 30.0]
         >>> [monitor.update(loss) for loss in losses][-3:]
-        [False, True, True]
+        [False, False, True]
     """
 
     def __init__(self, threshold: float = DEFAULT_DIVERGENCE_THRESHOLD):
@@ -288,23 +307,47 @@ class DivergenceMonitor:
         if not self._differences:
             return False
         noise = DIVERGENCE_NOISE_MULTIPLIER * self._differences[len(self._differences) // 2]
-        scale = max(self._best, noise, 0.0)
-        if scale == 0.0:
-            scale = 1e-12 * max(abs(self._best), 1.0)
-        if smoothed - self._best > (self.threshold - 1.0) * scale:
-            return True
-        fell_clearly = self._initial - self._best > noise
-        return fell_clearly and smoothed > self._initial
+        return _diverged(smoothed, self._best, self._initial, noise, self.threshold)
 
 
 def find_divergence(
     losses: np.ndarray, threshold: float = DEFAULT_DIVERGENCE_THRESHOLD
 ) -> int | None:
-    """Return the index where `DivergenceMonitor` first reports divergence, or None."""
-    monitor = DivergenceMonitor(threshold)
-    for index, loss in enumerate(np.asarray(losses, dtype=np.float64)):
-        if monitor.update(loss):
-            return index
+    """Return the index where `DivergenceMonitor` first reports divergence, or None.
+
+    Gives the same index as feeding `losses` to a `DivergenceMonitor` one by one,
+    without a Python step per point: the rule only gets stricter as the noise
+    grows, so the points where it holds with zero noise are the only candidates,
+    and the running median is computed for those alone.
+    """
+    values = np.asarray(losses, dtype=np.float64)
+    if values.size < 2:
+        return None
+    if not np.all(np.isfinite(values)):
+        monitor = DivergenceMonitor(threshold)
+        for index, loss in enumerate(values):
+            if monitor.update(loss):
+                return index
+        return None
+
+    smoothed = ema(values, DIVERGENCE_SMOOTHING)
+    best = np.minimum.accumulate(smoothed)
+    initial = smoothed[0]
+    floor = DIVERGENCE_RELATIVE_TOLERANCE * np.maximum(abs(initial), np.abs(best))
+    scale = np.maximum(best, floor)
+    candidates = (scale > 0) & (
+        (smoothed - best > (threshold - 1.0) * scale)
+        | ((initial - best > floor) & (smoothed > initial + floor))
+    )
+    candidates[0] = False
+
+    differences = np.abs(np.diff(values))
+    for index in np.flatnonzero(candidates):
+        seen = differences[:index]
+        middle = seen.size // 2
+        noise = DIVERGENCE_NOISE_MULTIPLIER * float(np.partition(seen, middle)[middle])
+        if _diverged(smoothed[index], best[index], initial, noise, threshold):
+            return int(index)
     return None
 
 

@@ -281,6 +281,30 @@ def test_monitor_matches_fastai_rule_for_positive_loss():
     assert smoothed[-2] <= 4.0 * smoothed[:-1].min()
 
 
+def test_find_divergence_matches_online_monitor():
+    rng = np.random.default_rng(8)
+    rates = np.geomspace(1e-7, 10.0, 300)
+    for trial in range(200):
+        center = 10.0 ** rng.uniform(-5, -1)
+        low = rng.uniform(-3.0, 1.0)
+        curve = sigmoid_curve(rates, center, low=low, high=low + rng.uniform(0.1, 3.0))
+        curve = curve + rng.uniform(0, 0.3) * rng.normal(size=rates.size)
+        curve = curve + rng.uniform(0, 50) * (rates / 10.0) ** rng.uniform(0.5, 2.0)
+        monitor = DivergenceMonitor(4.0)
+        online = next((index for index, loss in enumerate(curve) if monitor.update(loss)), None)
+        assert find_divergence(curve) == online, trial
+
+
+def test_flat_float32_curve_does_not_diverge():
+    rates = np.geomspace(1e-7, 10.0, 100)
+    losses = (2.0 / (1.0 + (rates / 1e-2) ** 2) + 0.3 + rates**2).astype(np.float32)
+    losses = losses.astype(np.float64)
+    assert find_divergence(losses) > 80
+    assert find_divergence(np.full(100, 2.3)) is None
+    low, high = analyze(rates, losses).region
+    assert low < 1e-2 < high
+
+
 def test_monitor_ignores_non_finite():
     monitor = DivergenceMonitor(4.0)
     assert monitor.update(math.nan) is False
