@@ -342,13 +342,10 @@ RULES: dict[str, dict[str, Any]] = {
 # Variants of the default's constants, scored with `--candidates`. They reuse the
 # same curves, so each one costs only the trainings at rates not yet cached.
 CANDIDATES: dict[str, dict[str, Any]] = {
-    f"steepest s={smoothing} w={warmup}": {
-        "method": "steepest",
-        "smoothing": smoothing,
-        "warmup": warmup,
-    }
-    for smoothing in (0.9, 0.95, 0.98)
-    for warmup in (None, 10)
+    "steepest, smoothing 0.9": {"method": "steepest", "smoothing": 0.9},
+    "steepest, smoothing 0.95": {"method": "steepest", "smoothing": 0.95},
+    "steepest, warm-up 10 points": {"method": "steepest", "warmup": 10},
+    "minimum / 10, smoothing 0.9": {"method": "minimum", "smoothing": 0.9},
 }
 
 
@@ -520,12 +517,14 @@ def measure(runner: Runner, tasks: list[Task], grid: list[float], seeds, rules, 
                 losses.append(
                     math.inf if rate is None else runner.validation_loss(task, rate, seed)
                 )
-            mean = _mean(losses)
+            suggested = [loss for rate, loss in zip(picks, losses, strict=True) if rate is not None]
             rule_results[name] = {
                 "suggestions": picks,
                 "val_losses": losses,
-                "regret": mean / best if math.isfinite(best) and best > 0 else math.nan,
-                "failures": sum(rate is None for rate in picks),
+                "regret": _regret(_mean(losses), best),
+                # The same, over the curves on which the rule suggested a rate.
+                "regret_suggested": _regret(_mean(suggested), best) if suggested else math.inf,
+                "failures": len(picks) - len(suggested),
             }
             log(
                 f"{task.name} {name}: lr={_format_rates(picks)} val={_format_losses(losses)} "
@@ -551,6 +550,10 @@ def measure(runner: Runner, tasks: list[Task], grid: list[float], seeds, rules, 
     return report
 
 
+def _regret(loss: float, best: float) -> float:
+    return loss / best if math.isfinite(best) and best > 0 else math.nan
+
+
 def _mean(values: list[float]) -> float:
     return math.inf if any(math.isinf(value) for value in values) else float(np.mean(values))
 
@@ -568,9 +571,12 @@ def summarize(report: dict, rules) -> dict[str, dict[str, float]]:
     summary = {}
     for name in rules:
         regrets = [task["rules"][name]["regret"] for task in report["tasks"].values()]
+        suggested = [task["rules"][name]["regret_suggested"] for task in report["tasks"].values()]
         summary[name] = {
             "median": float(statistics.median(regrets)),
             "worst": float(max(regrets)),
+            "median_suggested": float(statistics.median(suggested)),
+            "worst_suggested": float(max(suggested)),
             "failures": sum(task["rules"][name]["failures"] for task in report["tasks"].values()),
         }
     return summary
@@ -600,7 +606,8 @@ def render_markdown(report: dict, command: str, seconds: float) -> str:
         f"{SWEEP['num_steps']} steps, one curve per seed. Regret = mean over seeds of the "
         "validation loss at the rate the rule picked from that seed's curve (trained with "
         "that seed) / the best mean validation loss of the grid. `fail` means a diverged "
-        "training or no suggestion on some seed's curve, scored as +inf.",
+        "training or no suggestion on some seed's curve, scored as +inf. The last column "
+        "leaves out the curves without a suggestion and averages over the other seeds.",
         "",
         "| task | optimizer | batch | epochs | best grid lr | best val loss | "
         "range test batches (per curve) | grid batches |",
@@ -615,8 +622,10 @@ def render_markdown(report: dict, command: str, seconds: float) -> str:
         )
     lines += [
         "",
-        "| rule | " + " | ".join(names) + " | median | worst | no suggestion |",
-        "| --- | " + " | ".join("---" for _ in names) + " | --- | --- | --- |",
+        "| rule | "
+        + " | ".join(names)
+        + " | median | worst | curves without suggestion | median, worst without them |",
+        "| --- | " + " | ".join("---" for _ in names) + " | --- | --- | --- | --- |",
     ]
     for rule, summary in report["summary"].items():
         cells = [_regret_cell(tasks[name]["rules"][rule]["regret"]) for name in names]
@@ -624,7 +633,8 @@ def render_markdown(report: dict, command: str, seconds: float) -> str:
             f"| {rule} | "
             + " | ".join(cells)
             + f" | {_regret_cell(summary['median'])} | {_regret_cell(summary['worst'])} "
-            f"| {summary['failures']} |"
+            f"| {summary['failures']} | {_regret_cell(summary['median_suggested'])}, "
+            f"{_regret_cell(summary['worst_suggested'])} |"
         )
     lines += [
         "",
