@@ -7,7 +7,14 @@ import { element } from "./dom.js";
 import { curvesToCsv, curvesToJson, downloadText } from "./download.js";
 import { formatCount } from "./format.js";
 import { HostChannel, MessageType } from "./host.js";
-import { LatestRequest, MAX_WIDTH, clampWidth, fetchCurves, fetchRuns } from "./model.js";
+import {
+  LatestRequest,
+  MAX_WIDTH,
+  batchRuns,
+  clampWidth,
+  fetchCurves,
+  fetchRuns,
+} from "./model.js";
 import { emptyState, errorState, skippedList } from "./panels.js";
 import { RunList } from "./runs.js";
 import { computeXDomain } from "./scales.js";
@@ -74,6 +81,7 @@ export class App {
     this.prepared = new WeakMap();
     this.hasData = false;
     this.drawCount = 0;
+    this.drawnWidth = 0;
     this.started = false;
   }
 
@@ -148,13 +156,11 @@ export class App {
 
     if (this.win.ResizeObserver) {
       let timer = 0;
-      let lastWidth = 0;
       new this.win.ResizeObserver(() => {
         clearTimeout(timer);
         timer = setTimeout(() => {
-          const width = this.chart.plotWidth();
-          if (width !== lastWidth && this.hasData) {
-            lastWidth = width;
+          // The observer also reports the first layout, which the last draw already used.
+          if (this.hasData && this.chart.plotWidth() !== this.drawnWidth) {
             this.onResize();
           }
         }, RESIZE_DEBOUNCE_MS);
@@ -257,6 +263,10 @@ export class App {
   /**
    * Fetch the curves the chart needs and draw them.
    *
+   * Many runs are fetched in batches of growing size, and the chart is redrawn
+   * after each batch, so the first curves show before the backend has
+   * analyzed every run.
+   *
    * @param {{force?: boolean}} [options] `force` refetches every shown run (after a
    *     reload); otherwise only runs missing from the cache for the current
    *     smoothing, method and width are fetched.
@@ -277,11 +287,48 @@ export class App {
       return;
     }
 
+    // Curves fetched for the same smoothing and method stay on the chart
+    // until their replacement arrives; curves for other settings do not.
+    const kept = key === this.cache.key ? this.cache.curves : new Map();
+    const target = {
+      key,
+      width: reusable ? this.cache.width : width,
+      curves: new Map(kept),
+    };
+    const batches = batchRuns(missing);
+
     this.setState("loading");
     this.controls.setStatus(`Loading ${formatCount(missing.length, "run")}…`);
     let result;
     try {
-      result = await this.curvesRequest.run((signal) => fetchCurves(missing, params, { signal }));
+      result = await this.curvesRequest.run(async (signal) => {
+        let loaded = 0;
+        let pending = fetchCurves(batches[0], params, { signal });
+        for (let index = 0; index < batches.length; index++) {
+          const part = await pending;
+          // Ask for the next batch before drawing, so the backend works meanwhile.
+          if (index + 1 < batches.length) {
+            pending = fetchCurves(batches[index + 1], params, { signal });
+            // A rejection is handled when the loop awaits it; until then it is not "unhandled".
+            pending.catch(() => {});
+          }
+          if (signal.aborted) {
+            return;
+          }
+          for (const curve of part.curves) {
+            target.curves.set(curve.run, curve);
+          }
+          loaded += batches[index].length;
+          this.timings.curvesLoaded ??= performance.now();
+          this.cache = target;
+          this.hasData = true;
+          const final = index + 1 === batches.length;
+          this.draw({ final });
+          if (!final) {
+            this.controls.setStatus(`Loaded ${loaded} of ${formatCount(missing.length, "run")}…`);
+          }
+        }
+      });
     } catch (error) {
       this.showError(error);
       return;
@@ -289,15 +336,7 @@ export class App {
     if (result.stale) {
       return;
     }
-    this.timings.curvesLoaded ??= performance.now();
-    if (!reusable) {
-      this.cache = { key, width, curves: new Map() };
-    }
-    for (const curve of result.value.curves) {
-      this.cache.curves.set(curve.run, curve);
-    }
-    this.hasData = true;
-    this.draw();
+    this.timings.allDrawn ??= performance.now();
   }
 
   prepare(curve, logY) {
@@ -318,7 +357,14 @@ export class App {
       .filter(Boolean);
   }
 
-  draw() {
+  /**
+   * Redraw the chart, the table and the controls from the cache.
+   *
+   * @param {{final?: boolean}} [options] `final` (the default) marks the page ready;
+   *     false keeps it loading because more batches are on their way.
+   */
+  draw(options = {}) {
+    const final = options.final ?? true;
     const logY = this.settings.yScale === "log";
     const curves = this.shownCurves();
     const series = curves.map((curve) => ({
@@ -340,6 +386,7 @@ export class App {
     this.layout.hidden = false;
     this.errorHost.replaceChildren();
     this.dataSection.hidden = false;
+    this.drawnWidth = this.chart.plotWidth();
     this.chart.update({
       series: this.xDomain ? series : [],
       xDomain: this.xDomain,
@@ -350,11 +397,13 @@ export class App {
     this.table.update(tableRows(curves, this.colors), this.stopReasons);
     this.skippedHost.replaceChildren(...[skippedList(this.doc, this.skipped)].filter(Boolean));
     this.syncControls();
-    this.controls.setStatus("");
+    if (final) {
+      this.controls.setStatus("");
+    }
 
     this.drawCount += 1;
     this.root.setAttribute("data-draw-count", String(this.drawCount));
-    this.setState("ready");
+    this.setState(final ? "ready" : "loading");
     if (this.timings.chartDrawn === undefined && curves.length > 0) {
       this.timings.chartDrawn = performance.now();
       this.timings.firstRenderMs = this.timings.chartDrawn - this.timings.renderStart;

@@ -5,7 +5,7 @@
 // the pixel columns (downsample.js). Hover, crosshair and zoom work on a
 // transparent overlay and never rebuild the paths.
 
-import { seriesPath } from "./downsample.js";
+import { PATH_TRANSFORM, seriesPath } from "./downsample.js";
 import { clear, element, svgElement } from "./dom.js";
 import { formatCount, formatLearningRate, formatLoss } from "./format.js";
 import { computeYRange, decadeTicks, linearScale, linearTicks, logScale } from "./scales.js";
@@ -164,6 +164,7 @@ export class Chart {
     };
     const labelled = view.series.filter((entry) => entry.suggestion !== null);
     const showLabels = labelled.length <= MAX_LABELLED_RUNS;
+    this.svg.classList.toggle("many-runs", !showLabels);
     const fullHeightRegions = view.series.length <= MAX_FULL_HEIGHT_REGIONS;
     let labelIndex = 0;
 
@@ -189,12 +190,14 @@ export class Chart {
           ...mapping,
           visible: [Math.log10(entry.region[0]), Math.log10(entry.region[1])],
           beyond: false,
+          smooth: true,
         };
         this.regionLayer.appendChild(
           svgElement(doc, "path", {
             class: "region-band",
             "data-run": entry.run,
             stroke: color,
+            transform: PATH_TRANSFORM,
             d: seriesPath(prepared.logX, prepared.smooth, band),
           }),
         );
@@ -204,6 +207,7 @@ export class Chart {
           class: "raw",
           "data-run": entry.run,
           stroke: color,
+          transform: PATH_TRANSFORM,
           d: seriesPath(prepared.logX, prepared.raw, mapping),
         }),
       );
@@ -212,7 +216,8 @@ export class Chart {
           class: "smoothed",
           "data-run": entry.run,
           stroke: color,
-          d: seriesPath(prepared.logX, prepared.smooth, mapping),
+          transform: PATH_TRANSFORM,
+          d: seriesPath(prepared.logX, prepared.smooth, { ...mapping, smooth: true }),
         }),
       );
       if (entry.suggestion !== null && entry.suggestion > 0) {
@@ -527,12 +532,15 @@ export class Chart {
     this.tooltip.replaceChildren(...children);
     this.tooltip.hidden = false;
 
-    // Keep the tooltip inside the frame, on the side of the pointer with more room.
+    // Keep the tooltip inside the frame, beside the pointer on the side with more room.
     const frameWidth = this.frame.clientWidth;
     const tipWidth = this.tooltip.offsetWidth;
+    const tipHeight = this.tooltip.offsetHeight;
     const leftSide = x > frameWidth / 2;
     const tipX = leftSide ? Math.max(0, x - tipWidth - 16) : Math.min(x + 16, frameWidth - tipWidth);
+    const below = y + 16 + tipHeight <= HEIGHT;
+    const tipY = below ? y + 16 : Math.max(0, y - tipHeight - 16);
     this.tooltip.style.left = `${tipX}px`;
-    this.tooltip.style.top = `${MARGIN.top + 8}px`;
+    this.tooltip.style.top = `${tipY}px`;
   }
 }

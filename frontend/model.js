@@ -107,6 +107,35 @@ export function curvesQueries(runs, params) {
   return queries;
 }
 
+// Up to this many runs are fetched in one batch; more go in batches of
+// FIRST_BATCH, 2 * FIRST_BATCH, 4 * FIRST_BATCH, ... runs.
+export const SINGLE_BATCH_RUNS = 24;
+export const FIRST_BATCH = 10;
+
+/**
+ * Split runs into batches of growing size, for drawing while the rest loads.
+ *
+ * The backend analyzes every point of every run in a request, so 200 long runs
+ * take seconds. Doubling batches show the first curves early and redraw the
+ * chart about log2(runs / 10) times in all.
+ *
+ * @param {string[]} runs
+ * @returns {string[][]} one batch for up to 24 runs, otherwise batches of 10, 20, 40, ...
+ * @example batchRuns(Array.from({length: 100}, (_, i) => `r${i}`)).map((b) => b.length)
+ *     // [10, 20, 40, 30]
+ */
+export function batchRuns(runs) {
+  if (runs.length <= SINGLE_BATCH_RUNS) {
+    return [runs];
+  }
+  const batches = [];
+  let size = FIRST_BATCH;
+  for (let start = 0; start < runs.length; start += size, size *= 2) {
+    batches.push(runs.slice(start, start + size));
+  }
+  return batches;
+}
+
 /**
  * Fetch a route and parse its JSON, checking the status first.
  *

@@ -162,14 +162,7 @@ export function linearTicks(low, high, count = 5) {
  */
 export function quantile(values, q) {
   const sorted = Float64Array.from(values).filter((value) => !Number.isNaN(value));
-  if (sorted.length === 0) {
-    return Number.NaN;
-  }
-  sorted.sort();
-  const position = (sorted.length - 1) * q;
-  const below = Math.floor(position);
-  const above = Math.min(sorted.length - 1, below + 1);
-  return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
+  return quantileOfSorted(sorted.sort(), q);
 }
 
 // The robust top leaves this fraction of the descent's span above it, so the
@@ -216,63 +209,68 @@ export function computeYRange(seriesList, options = {}) {
   let low = Infinity;
   let robustTop = -Infinity;
   let fullTop = -Infinity;
-  const allValues = [];
+  let rawCount = 0;
+  let head = new Float64Array(0);
 
   for (const series of seriesList) {
-    const headRaw = [];
-    let headSmoothTop = -Infinity;
-    let minSmooth = Infinity;
-    let minSmoothPosition = -1;
-    const rawVisible = [];
-    const smoothVisible = [];
-    for (let i = 0; i < series.x.length; i++) {
+    const size = series.x.length;
+    const hasSmooth = Boolean(series.smooth);
+
+    // Where the descent ends: the lowest smoothed value in range, or the lowest
+    // raw value when there is no smoothed curve.
+    let end = -1;
+    let lowestSmooth = Infinity;
+    let lowestRawIndex = -1;
+    let lowestRaw = Infinity;
+    for (let i = 0; i < size; i++) {
       const x = series.x[i];
       if (!(x >= xLow && x <= xHigh)) {
         continue;
       }
       const raw = transform(series.raw[i]);
-      const smooth = series.smooth ? transform(series.smooth[i]) : Number.NaN;
-      rawVisible.push(Number.isFinite(raw) ? raw : Number.NaN);
-      smoothVisible.push(Number.isFinite(smooth) ? smooth : Number.NaN);
-      if (Number.isFinite(smooth) && smooth < minSmooth) {
-        minSmooth = smooth;
-        minSmoothPosition = smoothVisible.length - 1;
+      if (Number.isFinite(raw)) {
+        rawCount++;
+        low = Math.min(low, raw);
+        fullTop = Math.max(fullTop, raw);
+        if (raw < lowestRaw) {
+          lowestRaw = raw;
+          lowestRawIndex = i;
+        }
       }
+      const smooth = hasSmooth ? transform(series.smooth[i]) : Number.NaN;
+      if (Number.isFinite(smooth)) {
+        low = Math.min(low, smooth);
+        fullTop = Math.max(fullTop, smooth);
+        if (smooth < lowestSmooth) {
+          lowestSmooth = smooth;
+          end = i;
+        }
+      }
+    }
+    if (end < 0) {
+      end = lowestRawIndex;
     }
 
-    // Without a smoothed curve, the lowest raw loss ends the descent.
-    let end = minSmoothPosition;
-    if (end < 0) {
-      let minRaw = Infinity;
-      rawVisible.forEach((value, position) => {
-        if (value < minRaw) {
-          minRaw = value;
-          end = position;
-        }
-      });
+    if (head.length < size) {
+      head = new Float64Array(size);
     }
-    for (let position = 0; position < rawVisible.length; position++) {
-      const raw = rawVisible[position];
-      const smooth = smoothVisible[position];
-      for (const value of [raw, smooth]) {
-        if (Number.isFinite(value)) {
-          low = Math.min(low, value);
-          fullTop = Math.max(fullTop, value);
-        }
+    let headCount = 0;
+    let headSmoothTop = -Infinity;
+    for (let i = 0; i <= end; i++) {
+      const x = series.x[i];
+      if (!(x >= xLow && x <= xHigh)) {
+        continue;
       }
+      const raw = transform(series.raw[i]);
       if (Number.isFinite(raw)) {
-        allValues.push(raw);
+        head[headCount++] = raw;
       }
-      if (position <= end) {
-        if (Number.isFinite(raw)) {
-          headRaw.push(raw);
-        }
-        if (Number.isFinite(smooth)) {
-          headSmoothTop = Math.max(headSmoothTop, smooth);
-        }
+      const smooth = hasSmooth ? transform(series.smooth[i]) : Number.NaN;
+      if (Number.isFinite(smooth)) {
+        headSmoothTop = Math.max(headSmoothTop, smooth);
       }
     }
-    const rawTop = quantile(headRaw, RAW_TOP_QUANTILE);
+    const rawTop = quantileOfSorted(head.subarray(0, headCount).sort(), RAW_TOP_QUANTILE);
     const headTop = Number.isNaN(rawTop) ? headSmoothTop : Math.max(headSmoothTop, rawTop);
     if (Number.isFinite(headTop)) {
       robustTop = Math.max(robustTop, headTop);
@@ -290,8 +288,8 @@ export function computeYRange(seriesList, options = {}) {
   if (Number.isFinite(robustTop)) {
     const cap = robustTop + HEADROOM * Math.max(robustTop - low, 0);
     if (fullTop > cap && cap > low) {
-      hiddenPoints = allValues.filter((value) => value > cap).length;
-      if (hiddenPoints <= MAX_CLIPPED_FRACTION * allValues.length) {
+      hiddenPoints = countAbove(seriesList, cap, transform, xLow, xHigh);
+      if (hiddenPoints <= MAX_CLIPPED_FRACTION * rawCount) {
         top = cap;
         clipped = true;
       } else {
@@ -319,6 +317,31 @@ export function computeYRange(seriesList, options = {}) {
     hiddenPoints,
     empty: false,
   };
+}
+
+// Count the raw values in the x range that lie above `cap` (transformed units).
+function countAbove(seriesList, cap, transform, xLow, xHigh) {
+  let count = 0;
+  for (const series of seriesList) {
+    for (let i = 0; i < series.x.length; i++) {
+      const x = series.x[i];
+      if (x >= xLow && x <= xHigh && transform(series.raw[i]) > cap) {
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
+// The value at quantile q of an ascending array without NaN; NaN when empty.
+function quantileOfSorted(sorted, q) {
+  if (sorted.length === 0) {
+    return Number.NaN;
+  }
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const above = Math.min(sorted.length - 1, below + 1);
+  return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
 
 /**

@@ -190,8 +190,10 @@ export class ResultsTable {
     const doc = this.doc;
     const swatch = element(doc, "span", { class: "swatch", style: `background:${row.color}` });
     const runCell = element(doc, "td", { class: "run" }, [
-      swatch,
-      element(doc, "span", { class: "run-name", text: row.run }),
+      element(doc, "div", { class: "run-cell" }, [
+        swatch,
+        element(doc, "span", { class: "run-name", text: row.run }),
+      ]),
     ]);
 
     const suggestionCell = element(doc, "td", { class: "suggestion" });
@@ -227,7 +229,9 @@ export class ResultsTable {
         ? "–"
         : `${formatLoss(row.minLoss)} at ${formatLearningRate(row.minLossLr)}`;
     const pointsText =
-      row.stopReason === null ? `${formatCount(row.points, "point")} so far` : String(row.points);
+      row.stopReason === null
+        ? `${formatCount(row.points, "point")} so far`
+        : row.points.toLocaleString("en-US");
 
     const reasonCell = element(doc, "td", { class: "stop-reason" }, [
       element(doc, "div", { text: describeStopReason(row.stopReason, this.stopReasons) }),

@@ -308,6 +308,20 @@ class Dashboard:
             timeout=30000,
         )
 
+    def wait_for_suggestion(self, run: str, expected: float):
+        """Wait until the table shows `expected` as the run's suggestion (relative 1e-9)."""
+        self.frame.wait_for_function(
+            """([run, expected]) => {
+                const row = [...document.querySelectorAll('.results tbody tr')]
+                    .find(tr => tr.dataset.run === run);
+                const value = row && row.querySelector('.suggestion .value');
+                return value && Math.abs(Number(value.dataset.value) - expected)
+                    <= 1e-9 * Math.abs(expected);
+            }""",
+            arg=[run, expected],
+            timeout=30000,
+        )
+
     def table_row(self, run: str) -> dict:
         """Return the text of each cell of a run's table row, and the suggestion's full value."""
         return self.frame.evaluate(
@@ -541,11 +555,12 @@ def test_smoothing_slider_recomputes_on_backend(dashboard):
     frame = dashboard.open()
     logdir = dashboard.server.logdir
     before = dashboard.path_d("smoothed", "adam/lr_finder")
-    count = dashboard.draw_count()
 
     with dashboard.page.expect_request(lambda request: "smoothing=0.5" in request.url):
         frame.locator("input.smoothing").fill("0.5")
-    dashboard.wait_for_draw_after(count)
+    adam = expected_analysis(logdir, "adam/lr_finder", 0.5, "steepest")
+    dashboard.wait_for_suggestion("adam/lr_finder", adam.suggestion)
+    dashboard.wait_for_state("ready")
 
     assert dashboard.path_d("smoothed", "adam/lr_finder") != before
     assert frame.locator("input.smoothing-value").input_value() == "0.5"
@@ -562,9 +577,10 @@ def test_method_select_lists_backend_methods(dashboard):
     assert options == methods
     assert frame.locator("select.method").input_value() == "steepest"
 
-    count = dashboard.draw_count()
     frame.locator("select.method").select_option("minimum")
-    dashboard.wait_for_draw_after(count)
+    adam = expected_analysis(logdir, "adam/lr_finder", analysis.DEFAULT_SMOOTHING, "minimum")
+    dashboard.wait_for_suggestion("adam/lr_finder", adam.suggestion)
+    dashboard.wait_for_state("ready")
     for run in NORMAL_RUNS:
         expected = expected_analysis(logdir, run, analysis.DEFAULT_SMOOTHING, "minimum")
         assert dashboard.table_row(run)["suggestion"] == pytest.approx(expected.suggestion)
@@ -702,9 +718,9 @@ def test_reload_button_grows_live_run(dashboard):
 
     # Settings and selection that the reload must keep.
     dashboard.checkbox("sgd/lr_finder").uncheck()
-    count = dashboard.draw_count()
     frame.locator("input.smoothing").fill("0.9")
-    dashboard.wait_for_draw_after(count)
+    adam = expected_analysis(logdir, "adam/lr_finder", 0.9, "steepest")
+    dashboard.wait_for_suggestion("adam/lr_finder", adam.suggestion)
 
     logdir.grow_live(LIVE_MORE_POINTS)
     deadline = time.monotonic() + 60
@@ -729,6 +745,8 @@ def test_reload_button_grows_live_run(dashboard):
     assert not dashboard.checkbox("sgd/lr_finder").is_checked()
     assert dashboard.path_d("smoothed", "sgd/lr_finder") is None
     assert frame.locator("input.smoothing").input_value() == "0.9"
+    live = expected_analysis(logdir, LIVE_RUN, 0.9, "steepest")
+    assert dashboard.table_row(LIVE_RUN)["suggestion"] == pytest.approx(live.suggestion)
 
 
 @pytest.fixture

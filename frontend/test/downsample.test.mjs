@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { buildPath, minMaxColumns, seriesPath, visibleRange } from "../downsample.js";
+import {
+  PATH_SCALE,
+  PATH_TRANSFORM,
+  buildPath,
+  minMaxColumns,
+  seriesPath,
+  simplifyPath,
+  thinPoints,
+  visibleRange,
+} from "../downsample.js";
 
 test("visibleRange includes one point beyond each edge", () => {
   assert.deepEqual(visibleRange([0, 1, 2, 3, 4], 1.5, 2.5), [1, 4]);
@@ -54,11 +63,53 @@ test("minMaxColumns honours start and end", () => {
   assert.deepEqual(reduced.y, [5, 6]);
 });
 
-test("buildPath joins points and breaks at gaps", () => {
-  assert.equal(buildPath([0, 1, 2], [5, 6, 7]), "M0 5L1 6L2 7");
-  assert.equal(buildPath([0, 1, 2, 3], [5, Number.NaN, 7, 8]), "M0 5h0M2 7L3 8");
+test("buildPath joins points in tenths of a pixel and breaks at gaps", () => {
+  assert.equal(PATH_SCALE, 10);
+  assert.equal(PATH_TRANSFORM, "scale(0.1)");
+  assert.equal(buildPath([0, 1, 2], [5, 6, 7]), "M0 50L10 60 20 70");
+  assert.equal(buildPath([0, 1, 2, 3], [5, Number.NaN, 7, 8]), "M0 50h0M20 70L30 80");
   assert.equal(buildPath([], []), "");
-  assert.equal(buildPath([0.123, 1.987], [4.449, 4.451]), "M0.1 4.4L2 4.5");
+  assert.equal(buildPath([0.123, 1.987], [4.449, 4.451]), "M1 44L20 45");
+});
+
+test("thinPoints drops points within the tolerance", () => {
+  const thinned = thinPoints([0, 0.1, 0.2, 3, 3.1], [0, 0.1, 0.1, 3, 3]);
+  assert.deepEqual(thinned.x, [0, 3, 3.1]);
+  const gaps = thinPoints([0, 0.1, 0.2, 0.3], [0, Number.NaN, 0, 0]);
+  assert.deepEqual(gaps.x, [0, 0.1, 0.2, 0.3]);
+  assert.ok(Number.isNaN(gaps.y[1]));
+});
+
+test("simplifyPath keeps corners and drops straight runs", () => {
+  const xs = Array.from({ length: 101 }, (_, i) => i);
+  const ys = xs.map((x) => (x <= 50 ? x : 100 - x));
+  const simplified = simplifyPath(xs, ys);
+  assert.deepEqual(simplified.x, [0, 50, 100]);
+  assert.deepEqual(simplified.y, [0, 50, 0]);
+});
+
+test("simplifyPath keeps gaps and subpath ends", () => {
+  const simplified = simplifyPath([0, 1, 2, 3, 4, 5, 6], [0, 1, 2, Number.NaN, 4, 4, 4]);
+  assert.deepEqual(simplified.x, [0, 2, 3, 4, 6]);
+  assert.ok(Number.isNaN(simplified.y[2]));
+});
+
+test("simplifyPath stays within the tolerance of a smooth curve", () => {
+  const xs = Array.from({ length: 2000 }, (_, i) => i * 0.5);
+  const ys = xs.map((x) => 200 - 150 / (1 + Math.exp(-(x - 500) / 60)));
+  const simplified = simplifyPath(xs, ys, 0.25);
+  assert.ok(simplified.x.length < 100, `${simplified.x.length} points`);
+  // Every original point lies within the tolerance of the simplified line.
+  let segment = 0;
+  for (let i = 0; i < xs.length; i++) {
+    while (simplified.x[segment + 1] < xs[i]) {
+      segment++;
+    }
+    const [x0, x1] = [simplified.x[segment], simplified.x[segment + 1]];
+    const [y0, y1] = [simplified.y[segment], simplified.y[segment + 1]];
+    const y = y0 + ((y1 - y0) * (xs[i] - x0)) / (x1 - x0 || 1);
+    assert.ok(Math.abs(y - ys[i]) <= 0.26, `point ${i} is ${Math.abs(y - ys[i])} px away`);
+  }
 });
 
 test("seriesPath maps, clamps and downsamples", () => {
@@ -70,7 +121,7 @@ test("seriesPath maps, clamps and downsamples", () => {
     visible: [0, 2],
     clamp: [-50, 150],
   });
-  assert.equal(d, "M0 99L100 -50L200 98");
+  assert.equal(d, "M0 990L1000 -500 2000 980");
 });
 
 test("seriesPath of a dense series stays small", () => {
@@ -83,7 +134,7 @@ test("seriesPath of a dense series stays small", () => {
     visible: [-7, 1],
     clamp: [-1000, 1000],
   });
-  const points = d.split(/[ML]/).length - 1;
+  const points = d.replace(/[MLh]/g, " ").trim().split(/ +/).length / 2;
   assert.ok(points <= 4 * 801, `${points} points`);
 });
 

@@ -5,6 +5,7 @@ import {
   HttpError,
   LatestRequest,
   MAX_RUNS_PER_REQUEST,
+  batchRuns,
   NetworkError,
   clampWidth,
   curvesQueries,
@@ -243,4 +244,13 @@ test("LatestRequest cancel makes the running task stale", async () => {
   const running = latest.run(() => new Promise((resolve) => setTimeout(() => resolve(1), 5)));
   latest.cancel();
   assert.deepEqual(await running, { stale: true });
+});
+
+test("batchRuns keeps few runs together and doubles batches for many", () => {
+  const names = (count) => Array.from({ length: count }, (_, i) => `r${i}`);
+  assert.deepEqual(batchRuns(names(0)), [[]]);
+  assert.equal(batchRuns(names(24)).length, 1);
+  const sizes = batchRuns(names(200)).map((batch) => batch.length);
+  assert.deepEqual(sizes, [10, 20, 40, 80, 50]);
+  assert.deepEqual(batchRuns(names(200)).flat(), names(200));
 });
