@@ -598,7 +598,7 @@ def render_markdown(report: dict, command: str, seconds: float) -> str:
     lines = [
         f"Measured on {datetime.date.today().isoformat()} with `{command}`, on "
         f"{os.cpu_count()} CPU cores, no GPU, TensorFlow {tf.__version__}, Python "
-        f"{platform.python_version()} ({seconds / 60:.0f} minutes, cached trainings reused).",
+        f"{platform.python_version()} ({seconds / 60:.1f} minutes, cached trainings reused).",
         "",
         f"Grid: {len(report['grid'])} rates from {report['grid'][0]:g} to {report['grid'][-1]:g} "
         f"({GRID_POINTS_PER_DECADE} per decade), seeds {report['seeds']}. Range test: "
@@ -656,16 +656,17 @@ FIGURE_RULES = (
 def draw_figure(report: dict, path: Path, task_names: list[str]) -> None:
     """Draw seed 0's range-test curve of each task with every rule's pick and the grid.
 
-    The left axis has the batch losses and the zero-lag smoothed curve of `analyze`;
-    the right axis has the grid's mean validation loss, so a reader can see how far
-    from the best grid rate each pick landed.
+    The left axis has the batch losses and the zero-lag smoothed curve of `analyze`.
+    The right axis (log scale) has the grid's mean validation loss, so a reader can
+    see how far from the best grid rate (the star) each pick landed. Each legend entry
+    gives seed 0's validation loss at the pick divided by the best grid loss.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, len(task_names), figsize=(5.2 * len(task_names), 4.4))
+    figure, axes = plt.subplots(1, len(task_names), figsize=(5.6 * len(task_names), 5.6))
     axes = np.atleast_1d(axes)
     colors = plt.get_cmap("tab10").colors
     for axis, name in zip(axes, task_names, strict=True):
@@ -679,25 +680,27 @@ def draw_figure(report: dict, path: Path, task_names: list[str]) -> None:
         axis.plot(rates, result.smoothed_losses, color="black", linewidth=1.5, label="smoothed")
         for color, rule in zip(colors, FIGURE_RULES, strict=False):
             pick = task["rules"][rule]["suggestions"][0]
-            if pick is not None:
-                regret = task["rules"][rule]["regret"]
-                label = f"{rule}: {pick:.2g} (regret {_regret_cell(regret)})"
-                axis.axvline(pick, color=color, linestyle="--", linewidth=1.2, label=label)
+            if pick is None:
+                continue
+            ratio = task["rules"][rule]["val_losses"][0] / task["best_val_loss"]
+            label = f"{rule}: {pick:.2g} (val / best {_regret_cell(ratio)})"
+            axis.axvline(pick, color=color, linestyle="--", linewidth=1.3, label=label)
         finite = losses[np.isfinite(losses)]
-        axis.set_ylim(finite.min() - 0.05 * np.ptp(finite), np.percentile(finite, 98) * 1.1)
+        axis.set_ylim(finite.min() - 0.05 * np.ptp(finite), np.percentile(finite, 95) * 1.1)
         axis.set_xscale("log")
         axis.set_xlabel("learning rate")
-        axis.set_ylabel("training loss (range test)")
+        axis.set_ylabel("batch loss of the range test (seed 0)")
         axis.set_title(f"{name} ({task['optimizer']})")
 
         grid_axis = axis.twinx()
         grid = {float(rate): value for rate, value in task["grid_mean_val_loss"].items()}
         grid_rates_sorted = sorted(grid)
         grid_values = np.array([grid[rate] for rate in grid_rates_sorted])
-        shown = np.isfinite(grid_values)
+        # Diverged grid points reach 1e11; cap them so the useful range stays readable.
+        cap = 20.0 * task["best_val_loss"]
         grid_axis.plot(
-            np.array(grid_rates_sorted)[shown],
-            grid_values[shown],
+            grid_rates_sorted,
+            np.minimum(np.where(np.isfinite(grid_values), grid_values, cap), cap),
             color="tab:red",
             marker="o",
             markersize=3,
@@ -705,8 +708,9 @@ def draw_figure(report: dict, path: Path, task_names: list[str]) -> None:
             alpha=0.6,
         )
         grid_axis.plot(task["best_rate"], task["best_val_loss"], "r*", markersize=12)
-        grid_axis.set_ylabel("grid: mean validation loss (red)", color="tab:red")
-        axis.legend(fontsize=7, loc="lower left")
+        grid_axis.set_yscale("log")
+        grid_axis.set_ylabel("grid: mean validation loss (red, log, capped)", color="tab:red")
+        axis.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
@@ -759,7 +763,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--figure-tasks",
         nargs="+",
-        default=["digits_cnn", "breast_cancer_mlp", "diabetes_mlp"],
+        default=["digits_cnn", "breast_cancer_mlp", "waves_conv1d"],
         help="tasks to draw with --figure (default %(default)s)",
     )
     parser.add_argument(
