@@ -322,7 +322,9 @@ TASKS = {
         ),
     )
 }
-QUICK_TASK = "wine_mlp"
+# Keras pays a fixed cost per epoch, so the quick mode takes the task with the most
+# batches per epoch: its range test needs 3 epochs, and its trainings run 1.
+QUICK_TASK = "digits_mlp_sgd"
 
 
 # Rules: a name in the table and the `analyze` arguments that give its suggestion.
@@ -745,7 +747,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--tasks", nargs="+", choices=sorted(TASKS), help="tasks to run (default: all)"
     )
     parser.add_argument(
-        "--quick", action="store_true", help=f"only {QUICK_TASK}, 3 grid rates, 1 seed, 3 epochs"
+        "--quick", action="store_true", help=f"only {QUICK_TASK}, 3 grid rates, 1 seed, 1 epoch"
     )
     parser.add_argument(
         "--candidates", action="store_true", help="also score variants of the default"
@@ -791,7 +793,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if arguments.quick:
         tasks = [TASKS[QUICK_TASK]]
-        grid, seeds, epochs = [1e-3, 1e-2, 1e-1], (0,), 3
+        grid, seeds, epochs = [1e-3, 1e-2, 1e-1], (0,), 1
     else:
         tasks = [TASKS[name] for name in (arguments.tasks or TASKS)]
         grid, seeds, epochs = grid_rates(), SEEDS, None
