@@ -26,6 +26,11 @@ Usage:
     python bench/suggestion_quality.py --quick      # one task, 3 rates, 1 seed
     python bench/suggestion_quality.py --candidates # also score variants of the default
 
+The published table and figure come from
+    python bench/suggestion_quality.py --candidates --threads 1 --figure docs/suggestion_rules.png
+after the cache was filled by processes that each ran a part of the tasks (`--tasks`,
+`--doc` pointing to a scratch file); with a full cache that command takes under a minute.
+
 The full run rewrites the part of docs/benchmarks.md between the markers
 `<!-- suggestion-quality:begin -->` and `<!-- suggestion-quality:end -->`.
 """
