@@ -15,7 +15,9 @@ fresh page. The dashboard records `performance.now()` timestamps in
 - first paint: to the first frame painted after the chart was drawn;
 - all runs drawn: to the chart showing every run. With more than 24 runs the
   dashboard fetches and draws them in batches of 10, 20, 40, ... runs, so the
-  first render shows the first batch.
+  first render shows the first batch;
+- redraw: a full redraw of every run from data already loaded (toggling the
+  log y axis back to linear), until the DOM is updated and until the next paint.
 
 The medians are printed; the target for the first render is <= 250 ms.
 
@@ -177,6 +179,19 @@ def wait_for_runs(url: str, expected: int, process: subprocess.Popen) -> None:
     raise RuntimeError(f"tensorboard did not list {expected} runs in {LOAD_TIMEOUT_SECONDS} s")
 
 
+REDRAW_SCRIPT = """async () => {
+    const box = document.querySelector('input.log-y');
+    const frame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+    box.click();
+    await frame();
+    const start = performance.now();
+    box.click();
+    const drawn = performance.now();
+    await frame();
+    return {drawn: drawn - start, painted: performance.now() - start};
+}"""
+
+
 def measure(url: str, chromium: str, repeats: int, profile: str) -> list[dict]:
     """Load the tab `repeats` times and return the timings of each load."""
     from playwright.sync_api import sync_playwright
@@ -208,6 +223,10 @@ def measure(url: str, chromium: str, repeats: int, profile: str) -> list[dict]:
                     timeout=PAGE_TIMEOUT_MS,
                 )
                 timings = frame.evaluate("() => ({...window.__lrFinderTimings})")
+                # A full redraw of every run from loaded data. The log-y checkbox
+                # redraws synchronously in its change handler, and the second
+                # toggle (back to linear) reuses the prepared series.
+                timings["redraw"] = frame.evaluate(REDRAW_SCRIPT)
                 timings["paths"] = frame.evaluate("document.querySelectorAll('path').length")
                 results.append(timings)
                 page.close()
@@ -290,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
         "median_frontend_draw_ms": round(median("curvesLoaded", "chartDrawn"), 1),
         "median_first_paint_ms": round(median("renderStart", "painted"), 1),
         "median_all_runs_drawn_ms": round(median("renderStart", "allDrawn"), 1),
+        "median_redraw_all_ms": round(statistics.median(r["redraw"]["drawn"] for r in results), 1),
+        "median_redraw_all_painted_ms": round(
+            statistics.median(r["redraw"]["painted"] for r in results), 1
+        ),
         "first_render_ms": [round(r["chartDrawn"] - r["renderStart"], 1) for r in results],
         "svg_paths": results[-1]["paths"],
         "target_ms": TARGET_MS,

@@ -59,7 +59,7 @@ function trimZeros(text) {
  * Format a number in the short form used on axes and in the table.
  *
  * Magnitudes in [1e-2, 1e4) are written as decimals with `digits` significant
- * digits; smaller and larger ones in exponent form without "+" and without
+ * digits. Smaller and larger ones use exponent form without "+" and without
  * trailing zeros, so learning rates read as they are written in code.
  *
  * @param {number|null|undefined} value

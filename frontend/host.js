@@ -9,8 +9,9 @@
 //
 // The page must also work without a host: opened directly (window.parent is
 // the window itself), or framed by a page that is not TensorBoard. The
-// bootstrap message is posted only to a parent of the same origin (TensorBoard
-// serves plugin_entry.html itself), and requests time out instead of waiting forever.
+// bootstrap message goes only to a parent of the same origin, because
+// TensorBoard serves plugin_entry.html itself. Requests time out instead of
+// waiting forever.
 
 export const BOOTSTRAP_MESSAGE = "experimental.bootstrap";
 
@@ -60,16 +61,22 @@ export class HostChannel {
    * @param {Window} win the plugin's window (`globalThis` in tests: any object
    *     with `parent` and `location.origin`).
    * @returns {HostChannel|null} null when the window has no parent, its parent is
-   *     itself, or posting to it failed (for example a parent of another origin).
+   *     itself or of another origin, or posting to it failed.
    */
   static connect(win) {
     let parent;
     try {
       parent = win.parent;
+      // TensorBoard serves the plugin's frame from its own origin, so a parent of
+      // another origin (reading its location throws) is not TensorBoard. Posting
+      // to it would only log a target-origin mismatch in the console.
+      if (!parent || parent === win || parent.location.origin !== win.location.origin) {
+        return null;
+      }
     } catch {
       return null;
     }
-    if (!parent || parent === win || typeof parent.postMessage !== "function") {
+    if (typeof parent.postMessage !== "function") {
       return null;
     }
     const channel = new MessageChannel();

@@ -77,8 +77,8 @@ export function formatLogTick(value) {
 /**
  * Compute the ticks of a log axis: one major tick per decade.
  *
- * Over many decades every second or third decade is labelled; over fewer than
- * two decades the multiples 2 and 5 of each decade are added, and within a
+ * Over many decades only every second or third decade gets a tick. Over fewer
+ * than two decades the multiples 2 and 5 of each decade are added, and within a
  * factor of 3 the ticks fall back to linear ones, so a zoomed axis still has labels.
  *
  * @param {number} low lower end of the domain, > 0.
@@ -139,7 +139,14 @@ export function linearTicks(low, high, count = 5) {
   const rough = (high - low) / Math.max(1, count);
   const power = 10 ** Math.floor(Math.log10(rough));
   const fraction = rough / power;
-  const multiple = fraction < 1.5 ? 1 : fraction < 3.5 ? 2 : fraction < 7.5 ? 5 : 10;
+  let multiple = 10;
+  if (fraction < 1.5) {
+    multiple = 1;
+  } else if (fraction < 3.5) {
+    multiple = 2;
+  } else if (fraction < 7.5) {
+    multiple = 5;
+  }
   const step = multiple * power;
   const ticks = [];
   const start = Math.ceil(low / step - 1e-9);
@@ -203,7 +210,8 @@ const PADDING = 0.05;
 export function computeYRange(seriesList, options = {}) {
   const log = Boolean(options.log);
   const [xLow, xHigh] = options.xDomain || [-Infinity, Infinity];
-  const transform = log ? (value) => (value > 0 ? Math.log10(value) : Number.NaN) : (v) => v;
+  const logOrNaN = (value) => (value > 0 ? Math.log10(value) : Number.NaN);
+  const transform = log ? logOrNaN : (value) => value;
   const untransform = log ? (value) => 10 ** value : (value) => value;
 
   let low = Infinity;

@@ -749,6 +749,48 @@ def test_reload_button_grows_live_run(dashboard):
     assert dashboard.table_row(LIVE_RUN)["suggestion"] == pytest.approx(live.suggestion)
 
 
+def wait_for_plugin_frame(page):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "plugin_entry.html" in frame.url:
+                return frame
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no plugin_entry.html frame in {page.frames}")
+
+
+def test_page_works_without_tensorboard_host(dashboard, servers):
+    page = dashboard.page
+    # Chromium asks for /favicon.ico when a page is opened on its own.
+    dashboard.allowed_errors.append("favicon.ico")
+    entry = f"{dashboard.server.url}/data/plugin_entry.html?name=lr_finder"
+
+    # Opened directly: window.parent is the window itself.
+    page.goto(entry)
+    dashboard.frame = page.main_frame
+    dashboard.wait_for_state("ready")
+    assert page.locator("path.smoothed").count() == len(ALL_RUNS)
+
+    # Framed by a page of the same origin that is not TensorBoard: the host
+    # never replies, and the page starts after the request times out.
+    page.goto(f"{dashboard.server.url}/data/plugin/lr_finder/index.js")
+    page.set_content(f'<iframe src="{entry}" width="1200" height="900"></iframe>')
+    dashboard.frame = wait_for_plugin_frame(page)
+    dashboard.wait_for_state("ready")
+    assert dashboard.frame.locator("path.smoothed").count() == len(ALL_RUNS)
+
+    # TensorBoard inside a page of another origin, as Jupyter's %tensorboard
+    # embeds it: the top window is foreign, the plugin's parent is TensorBoard.
+    # The other origin is the empty log directory's server: same host, another
+    # port, like a notebook server and the TensorBoard it starts.
+    page.goto(f"{servers['empty'].url}/data/plugin/lr_finder/index.js")
+    tensorboard = f"{dashboard.server.url}/#lr_finder"
+    page.set_content(f'<iframe src="{tensorboard}" width="1300" height="900"></iframe>')
+    dashboard.frame = wait_for_plugin_frame(page)
+    dashboard.wait_for_state("ready")
+    assert dashboard.frame.locator("path.smoothed").count() == len(ALL_RUNS)
+
+
 @pytest.fixture
 def empty_dashboard(browser_context, servers):
     page = browser_context.new_page()

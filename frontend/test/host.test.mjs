@@ -8,6 +8,7 @@ import { BOOTSTRAP_MESSAGE, HostChannel, HostTimeoutError, MessageType } from ".
 // {type, id, payload, error, isReply: true}, and can send its own requests.
 class FakeHost {
   constructor() {
+    this.location = { origin: "http://127.0.0.1:6006" };
     this.posted = [];
     this.port = null;
     this.listeners = new Map();
@@ -195,6 +196,7 @@ test("malformed messages are ignored", async () => {
 
 test("a host that never answers times out", async () => {
   const silent = {
+    location: { origin: "http://127.0.0.1:6006" },
     port: null,
     postMessage(data, origin, transfer) {
       this.port = transfer[0];
@@ -215,6 +217,7 @@ test("a host that never answers times out", async () => {
 
 test("close rejects requests still waiting", async () => {
   const silent = {
+    location: { origin: "http://127.0.0.1:6006" },
     port: null,
     postMessage(data, origin, transfer) {
       this.port = transfer[0];
@@ -243,6 +246,7 @@ test("connect returns null without a usable parent", () => {
 
   const refusing = {
     parent: {
+      location: { origin: "http://x" },
       postMessage() {
         throw new Error("DataCloneError");
       },
@@ -250,4 +254,23 @@ test("connect returns null without a usable parent", () => {
     location: { origin: "http://x" },
   };
   assert.equal(HostChannel.connect(refusing), null);
+
+  // A parent of another origin: reading its location throws in a browser.
+  const crossOrigin = {
+    parent: {
+      get location() {
+        throw new Error("SecurityError: Blocked a frame from accessing a cross-origin frame");
+      },
+      postMessage() {
+        throw new Error("must not be called");
+      },
+    },
+    location: { origin: "http://x" },
+  };
+  assert.equal(HostChannel.connect(crossOrigin), null);
+  const otherOrigin = {
+    parent: { location: { origin: "http://y" }, postMessage() {} },
+    location: { origin: "http://x" },
+  };
+  assert.equal(HostChannel.connect(otherOrigin), null);
 });

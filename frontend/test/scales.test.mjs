@@ -75,7 +75,8 @@ test("decadeTicks falls back to linear ticks within a factor of 3", () => {
   const ticks = decadeTicks(0.01, 0.02);
   assert.ok(ticks.length >= 3);
   for (const tick of ticks) {
-    assert.ok(tick.value >= 0.01 && tick.value <= 0.02);
+    assert.ok(tick.value >= 0.01, `${tick.value}`);
+    assert.ok(tick.value <= 0.02, `${tick.value}`);
   }
 });
 
@@ -137,7 +138,8 @@ test("computeYRange clips the diverged tail and says so", () => {
   close(range.clipValue, 2.3 + 0.25 * 1.8, 1e-9);
   close(range.domain[1], range.clipValue);
   assert.ok(range.domain[0] < 0.5);
-  assert.ok(range.hiddenPoints > 0 && range.hiddenPoints < 30);
+  assert.ok(range.hiddenPoints > 0);
+  assert.ok(range.hiddenPoints < 30);
   assert.equal(range.empty, false);
 });
 
