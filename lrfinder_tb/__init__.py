@@ -18,12 +18,12 @@ __all__ = ["LRFinder", "LRFinderResult", "analyze", "find_lr", "plot", "__versio
 if TYPE_CHECKING:
     from lrfinder_tb.callback import LRFinder
     from lrfinder_tb.find import find_lr
-    from lrfinder_tb.plot import plot
+    from lrfinder_tb.plotting import plot
 
 _LAZY = {
     "LRFinder": ("lrfinder_tb.callback", "LRFinder"),
     "find_lr": ("lrfinder_tb.find", "find_lr"),
-    "plot": ("lrfinder_tb.plot", "plot"),
+    "plot": ("lrfinder_tb.plotting", "plot"),
 }
 
 

@@ -347,7 +347,7 @@ class LRFinder(keras.callbacks.Callback):
         self._finish()
 
     def plot(self, **kwargs: Any):
-        """Plot the last result with matplotlib; see `lrfinder_tb.plot.plot`.
+        """Plot the last result with matplotlib; see `lrfinder_tb.plotting.plot`.
 
         Raises:
             RuntimeError: if no range test has run yet.
@@ -355,7 +355,7 @@ class LRFinder(keras.callbacks.Callback):
         """
         if self.result is None:
             raise RuntimeError("LRFinder.plot: no range test has run yet; call `model.fit` first.")
-        from lrfinder_tb.plot import plot
+        from lrfinder_tb.plotting import plot
 
         return plot(self.result, **kwargs)
 

@@ -1,4 +1,4 @@
-"""`lrfinder_tb.plot`: what it draws, and the package without matplotlib."""
+"""`lrfinder_tb.plot()`: what it draws, and the package without matplotlib."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import matplotlib.lines  # noqa: E402
 import matplotlib.patches  # noqa: E402
 
 from lrfinder_tb import analyze  # noqa: E402
-from lrfinder_tb.plot import plot  # noqa: E402
+from lrfinder_tb.plotting import plot  # noqa: E402
 
 
 def descent_then_divergence() -> tuple[np.ndarray, np.ndarray]:
@@ -186,13 +186,11 @@ def test_package_works_without_matplotlib():
     assert 'pip install "lrfinder-tb[plot]"' in lines[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importing the submodule lrfinder_tb.plot rebinds the package attribute "
-    "`plot` from the function to the module",
-)
 def test_package_plot_stays_callable(result):
+    # The function lives in lrfinder_tb.plotting, so importing that module does
+    # not rebind the package attribute `plot` to a module.
     import lrfinder_tb
-    import lrfinder_tb.plot  # noqa: F401
+    import lrfinder_tb.plotting  # noqa: F401
 
     assert callable(lrfinder_tb.plot)
+    assert lrfinder_tb.plot is lrfinder_tb.plotting.plot

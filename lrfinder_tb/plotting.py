@@ -35,7 +35,7 @@ def _import_matplotlib() -> Any:
         import matplotlib
     except ImportError as error:
         raise ImportError(
-            "lrfinder_tb.plot needs matplotlib, which is not installed; install it with: "
+            "lrfinder_tb.plot() needs matplotlib, which is not installed; install it with: "
             f"{INSTALL_HINT}. The result's numbers (result.suggestion, result.region) "
             "do not need it."
         ) from error
