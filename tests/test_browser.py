@@ -300,14 +300,6 @@ class Dashboard:
     def draw_count(self) -> int:
         return int(self.frame.locator(".lr-finder").get_attribute("data-draw-count") or 0)
 
-    def wait_for_draw_after(self, count: int):
-        self.frame.wait_for_function(
-            "count => Number(document.querySelector('.lr-finder').dataset.drawCount) > count"
-            " && document.querySelector('.lr-finder').dataset.state === 'ready'",
-            arg=count,
-            timeout=30000,
-        )
-
     def wait_for_suggestion(self, run: str, expected: float):
         """Wait until the table shows `expected` as the run's suggestion (relative 1e-9)."""
         self.frame.wait_for_function(
@@ -483,6 +475,23 @@ def test_table_explains_missing_suggestion_and_odd_series(shared):
     assert "infinite" in dashboard.table_row("odd/infinite")["cells"][5]
     notes = dashboard.frame.locator(".chart-notes").text_content()
     assert "Not drawn:" in notes
+
+
+def test_table_sorts_by_clicked_header(shared):
+    frame = shared.frame
+    points_header = frame.locator(".results th button[data-key=points]")
+    points_header.click()
+    points_header.click()
+    assert frame.locator(".results th").nth(4).get_attribute("aria-sort") == "descending"
+    first_run = frame.locator(".results tbody tr").first.get_attribute("data-run")
+    most_points = max(
+        shared.server.logdir.curves, key=lambda run: len(shared.server.logdir.curves[run][1])
+    )
+    assert first_run == most_points
+
+    frame.locator(".results th button[data-key=run]").click()
+    runs = [row.get_attribute("data-run") for row in frame.locator(".results tbody tr").all()]
+    assert runs == sorted(ALL_RUNS)
 
 
 def test_hover_shows_tooltip(shared, screenshot_dir):
