@@ -5,13 +5,14 @@ and back, reads the loss tracker's running sums, and saves and restores weights
 and optimizer variables. How each is done differs between Keras 3 and tf_keras
 (Keras 2, selected with `TF_USE_LEGACY_KERAS=1`), so every such access lives here:
 
-| what | Keras 3 | tf_keras 2.x |
-| --- | --- | --- |
-| rate holder | `optimizer._learning_rate`: `keras.Variable`, schedule or callable | `optimizer._learning_rate`: `tf.Variable` or schedule |
-| swapping a schedule | the `learning_rate` setter takes a callable | set `_learning_rate` to a variable |
-| optimizer built | `optimizer.built` | `optimizer._built` |
-| loss tracker | `model._loss_tracker` | `model.compiled_loss._total_loss_mean` |
-| gradient accumulation | `optimizer.gradient_accumulation_steps` | not available |
+- rate holder: `optimizer._learning_rate`, a `keras.Variable`, schedule or callable
+  in Keras 3; a `tf.Variable` or schedule in tf_keras;
+- swapping a schedule out: Keras 3's `learning_rate` setter takes a callable;
+  tf_keras needs `_learning_rate` set to a variable;
+- optimizer built: `optimizer.built` in Keras 3, `optimizer._built` in tf_keras;
+- loss tracker: `model._loss_tracker` in Keras 3,
+  `model.compiled_loss._total_loss_mean` in tf_keras;
+- gradient accumulation: `optimizer.gradient_accumulation_steps`, Keras 3 only.
 """
 
 from __future__ import annotations
