@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -288,6 +289,11 @@ def run_demo_command(arguments: argparse.Namespace) -> int:
     # TensorFlow's C++ start-up messages would bury the table.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+    # Fail before the range tests, not a minute later when TensorBoard starts.
+    if not arguments.no_serve and not _port_is_free(arguments.port):
+        print(_port_in_use_message(arguments.port), file=sys.stderr)
+        return EXIT_FAILURE
+
     print(f"Running the demo's range tests into {arguments.logdir} ...", flush=True)
     results = run_demo_in_child(arguments.logdir, arguments.steps)
     print(format_table(results), flush=True)
@@ -295,6 +301,27 @@ def run_demo_command(arguments: argparse.Namespace) -> int:
         print(f"\nTo see the curves: tensorboard --logdir {arguments.logdir}", flush=True)
         return EXIT_OK
     return serve(arguments.logdir, arguments.port)
+
+
+def _port_is_free(port: int) -> bool:
+    """Tell whether nothing listens on HOST:`port` yet.
+
+    Checked before TensorBoard starts: otherwise the readiness poll could reach
+    another server on the same port before the new one fails to bind.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _port_in_use_message(port: int) -> str:
+    return (
+        f"lrfinder-tb demo: port {port} on {HOST} is already in use; pass another one with --port."
+    )
 
 
 def _wait_until_serving(process: subprocess.Popen, port: int) -> bool:
@@ -347,6 +374,9 @@ def serve(logdir: str, port: int) -> int:
         "--port",
         str(port),
     ]
+    if not _port_is_free(port):
+        print(_port_in_use_message(port), file=sys.stderr)
+        return EXIT_FAILURE
     process = subprocess.Popen(command)
     previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:

@@ -113,6 +113,25 @@ def test_demo_no_serve_prints_table(demo_command):
     assert "tensorboard --logdir" in completed.stdout
 
 
+def test_demo_rejects_port_in_use_before_running(tmp_path):
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        completed = subprocess.run(
+            cli_command("demo", "--port", str(port), "--logdir", str(tmp_path / "logs")),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert completed.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in completed.stderr
+    assert "--port" in completed.stderr
+    assert not (tmp_path / "logs").exists()
+
+
 def test_demo_serves_until_interrupted(tmp_path):
     port = free_port()
     output_path = tmp_path / "output.txt"
