@@ -35,7 +35,7 @@ export const COLUMNS = Object.freeze([
   { key: "run", label: "Run" },
   { key: "suggestion", label: "Suggested learning rate" },
   { key: "region", label: "Region" },
-  { key: "minLoss", label: "Lowest loss" },
+  { key: "minLoss", label: "Lowest smoothed loss" },
   { key: "points", label: "Points" },
   { key: "stopReason", label: "Stop reason" },
 ]);

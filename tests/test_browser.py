@@ -441,7 +441,7 @@ def test_table_matches_backend_analysis(shared):
         "Run",
         "Suggested learning rate",
         "Region",
-        "Lowest loss",
+        "Lowest smoothed loss",
         "Points",
         "Stop reason",
     ]
