@@ -253,6 +253,7 @@ class LRFinder(keras.callbacks.Callback):
         self.result = None
 
         optimizer = model.optimizer
+        self._tracker = keras_compat.LossTrackerReader(model)
         self._accumulation = keras_compat.gradient_accumulation_steps(optimizer)
         if self.restore:
             keras_compat.ensure_optimizer_built(model)
@@ -280,11 +281,16 @@ class LRFinder(keras.callbacks.Callback):
         if not self._active:
             return
         # Keras resets the loss tracker just before this hook.
-        self._tracker_sums = keras_compat.loss_tracker_sums(self.model)
+        self._tracker_sums = self._tracker.read()
         self._running_mean = None
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        if not self._active:
+        # LearningRateScheduler sets the rate when an epoch begins and
+        # ReduceLROnPlateau when one ends, so checking the first batch of each
+        # epoch catches both without a variable read on every batch.
+        # NOTE: a callback that changes the rate in the middle of an epoch is not
+        # detected before the next epoch.
+        if not self._active or batch != 0:
             return
         current = self._controller.get()
         if not math.isclose(current, self._last_set, rel_tol=1e-5, abs_tol=0.0):
@@ -374,7 +380,7 @@ class LRFinder(keras.callbacks.Callback):
 
     def _batch_loss_sum(self, batch: int, logs: dict | None) -> tuple[float, float]:
         """Return (loss x samples, samples) of the batch that just ended."""
-        sums = keras_compat.loss_tracker_sums(self.model)
+        sums = self._tracker.read()
         if sums is not None and self._tracker_sums is not None and sums[1] > self._tracker_sums[1]:
             total = sums[0] - self._tracker_sums[0]
             count = sums[1] - self._tracker_sums[1]
