@@ -97,6 +97,16 @@ def run_worker(log_dir: str, result_path: str | None, num_steps: int, timeout: f
     if result_path:
         with open(result_path, "w", encoding="utf-8") as handle:
             json.dump(report, handle)
+    print(summary_line(report), flush=True)
+
+
+def summary_line(report: dict) -> str:
+    """Describe one worker's result in one line."""
+    return (
+        f"worker {report['task']['index']}: {report['points']} points, "
+        f"stop reason {report['stop_reason']}, suggestion {report['suggestion']}, "
+        f"curve written to {report['run_dir'] or 'nothing (not the chief)'}"
+    )
 
 
 def launch_local_cluster(arguments: argparse.Namespace) -> int:
@@ -130,7 +140,7 @@ def launch_local_cluster(arguments: argparse.Namespace) -> int:
 
     started = time.monotonic()
     status = 0
-    for process, result_path in processes:
+    for index, (process, _result_path) in enumerate(processes):
         remaining = max(1.0, arguments.launch_timeout - (time.monotonic() - started))
         try:
             code = process.wait(timeout=remaining)
@@ -138,16 +148,12 @@ def launch_local_cluster(arguments: argparse.Namespace) -> int:
             process.kill()
             code = -1
         status = status or code
-        if code == 0:
-            with open(result_path, encoding="utf-8") as handle:
-                report = json.load(handle)
+        if code != 0:
             print(
-                f"worker {report['task']['index']}: {report['points']} points, "
-                f"stop reason {report['stop_reason']}, suggestion {report['suggestion']}, "
-                f"curve written to {report['run_dir'] or 'nothing (not the chief)'}"
+                f"worker {index} failed with exit code {code}; its error is in the output "
+                "above (a missing package such as scikit-learn shows as ModuleNotFoundError)",
+                file=sys.stderr,
             )
-        else:
-            print(f"worker failed with exit code {code}", file=sys.stderr)
     return status
 
 

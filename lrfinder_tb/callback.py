@@ -464,7 +464,7 @@ class LRFinder(keras.callbacks.Callback):
                 )
             else:
                 logger.info(
-                    "LRFinder: stopped (%s) after %d points; %s",
+                    "LRFinder: stopped (%s) after %d points. %s",
                     self._stop_reason,
                     len(self._losses),
                     self.result.explanation,

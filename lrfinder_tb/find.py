@@ -74,6 +74,8 @@ def find_lr(
 
     Raises:
         ValueError: if a finder argument is invalid or the model is not compiled.
+        RuntimeError: if the model's distribution strategy cannot run a range test
+            (Keras 3 with several workers, or ParameterServerStrategy).
 
     Example:
         >>> result = find_lr(model, x, y, batch_size=64, log_dir="logs/adam")  # doctest: +SKIP
@@ -81,6 +83,15 @@ def find_lr(
         0.0021
     """
     finder = LRFinder(**finder_arguments)
+
+    # Keras 3 fails inside fit under a multi-worker strategy before any callback
+    # runs, so the explanation has to come first.
+    from lrfinder_tb import keras_compat
+
+    unsupported = keras_compat.unsupported_strategy_message(model)
+    if unsupported is not None:
+        raise RuntimeError(f"find_lr: {unsupported}")
+
     batches = _batches_per_epoch(x, batch_size)
     fit_arguments: dict[str, Any] = {"callbacks": [finder], "verbose": 0}
     if batch_size is not None:

@@ -60,13 +60,20 @@ def unsupported_strategy_message(model: Any) -> str | None:
             "learning rate belongs to a batch. Run the range test on one machine, or with "
             "MirroredStrategy, then train with your strategy."
         )
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and not is_tf_keras(model):
+    workers = int(getattr(strategy.extended, "_num_workers", 1) or 1)
+    if (
+        isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        and workers > 1
+        and not is_tf_keras(model)
+    ):
+        # With one worker Keras 3 trains fine, so only real clusters are rejected.
         return (
-            "Keras 3 cannot train under MultiWorkerMirroredStrategy: in TensorFlow 2.16 to "
-            "2.21 its fit fails with 'Attempt to convert a value (PerReplica ...)', even "
-            "without this callback. Use tf_keras for multi-worker training: "
-            "`pip install tf_keras`, set the environment variable TF_USE_LEGACY_KERAS=1 "
-            "before importing TensorFlow, and build the model with `tf.keras`."
+            f"Keras 3 cannot train under MultiWorkerMirroredStrategy with {workers} "
+            "workers: in TensorFlow 2.16 to 2.21 its fit fails with 'Attempt to convert a "
+            "value (PerReplica ...)', even without this callback. Use tf_keras for "
+            "multi-worker training: `pip install tf_keras`, set the environment variable "
+            "TF_USE_LEGACY_KERAS=1 before importing TensorFlow, and build the model with "
+            "`tf.keras`."
         )
     return None
 

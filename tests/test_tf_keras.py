@@ -82,36 +82,74 @@ def test_compat_detects_tf_keras_objects():
     assert keras_compat.is_tf_keras(keras.layers.Dense(1)) is False
 
 
-def test_keras3_multi_worker_rejected_with_explanation():
-    script = textwrap.dedent(
-        """
-        import numpy as np, keras, tensorflow as tf
-        from lrfinder_tb import LRFinder
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
-        with strategy.scope():
-            model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
-            model.compile(keras.optimizers.Adam(1e-3), "mse")
-        x = np.zeros((32, 3), "float32"); y = np.zeros((32,), "float32")
-        try:
-            model.fit(x, y, epochs=1, verbose=0, callbacks=[LRFinder(log_dir=None)])
-        except RuntimeError as error:
-            print("RAISED", error)
-        """
-    )
-    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+KERAS3_WORKER = textwrap.dedent(
+    """
+    import numpy as np, keras, tensorflow as tf
+    from lrfinder_tb import LRFinder, find_lr
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    with strategy.scope():
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(keras.optimizers.Adam(1e-3), "mse")
+    x = np.zeros((64, 3), "float32"); y = np.zeros((64,), "float32")
+    try:
+        result = find_lr(model, x, y, batch_size=16, log_dir=None, num_steps=5)
+        print("RAN", len(result.losses))
+    except RuntimeError as error:
+        print("RAISED", error)
+    """
+)
+
+
+def keras3_environment(**extra: str) -> dict[str, str]:
+    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", **extra)
     environment.pop("TF_USE_LEGACY_KERAS", None)
+    return environment
+
+
+@pytest.mark.slow
+def test_keras3_two_workers_rejected_with_explanation():
+    ports = [free_port(), free_port()]
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", KERAS3_WORKER],
+            env=keras3_environment(
+                TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    outputs = []
+    try:
+        for process in processes:
+            stdout, stderr = process.communicate(timeout=300)
+            outputs.append((process.returncode, stdout, stderr))
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    for returncode, stdout, stderr in outputs:
+        assert returncode == 0, stderr[-2000:]
+        assert "RAISED find_lr: Keras 3 cannot train under MultiWorkerMirroredStrategy" in stdout
+        assert "with 2 workers" in stdout
+        assert "TF_USE_LEGACY_KERAS=1" in stdout
+        assert "PerReplica" in stdout
+
+
+def test_keras3_single_worker_runs():
+    # One worker is no cluster: Keras 3 trains there, so nothing is rejected.
     completed = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", KERAS3_WORKER],
         capture_output=True,
         text=True,
         timeout=300,
-        env=environment,
+        env=keras3_environment(),
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
-    output = completed.stdout
-    assert "RAISED LRFinder: Keras 3 cannot train under MultiWorkerMirroredStrategy" in output
-    assert "TF_USE_LEGACY_KERAS=1" in output
-    assert "PerReplica" in output
+    assert "RAN 5" in completed.stdout
 
 
 def read_lr_finder_runs(log_dir: str) -> dict[str, np.ndarray]:
