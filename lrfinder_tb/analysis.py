@@ -621,6 +621,14 @@ def analyze(
         )
 
     def no_suggestion(explanation: str, smoothed: np.ndarray, usable: int, analyzed: int):
+        # A test cut short never reached the rates where the loss would fall, so
+        # say that first: the curve alone would blame the model.
+        if stop_reason in (STOP_DATA_EXHAUSTED, STOP_INTERRUPTED) and rates.size:
+            explanation = (
+                f"The range test ended early, after {rates.size} points at learning rate "
+                f"{rates[-1]:.3g}, because {STOP_REASONS[stop_reason]}; give fit more "
+                "batches (epochs x steps per epoch >= num_steps) or use find_lr. " + explanation
+            )
         return LRFinderResult(
             learning_rates=rates,
             losses=values,

@@ -234,6 +234,7 @@ class LRFinder(keras.callbacks.Callback):
         unsupported = keras_compat.unsupported_strategy_message(model)
         if unsupported is not None:
             raise RuntimeError(f"LRFinder: {unsupported}")
+        self._warn_if_too_few_batches()
         self._tests_run += 1
         self._rates = sweep_learning_rates(self.start_lr, self.end_lr, self.num_steps, self.mode)
         self._learning_rates: list[float] = []
@@ -377,6 +378,23 @@ class LRFinder(keras.callbacks.Callback):
             "divergence_threshold": self.divergence_threshold,
             "gradient_accumulation_steps": self._accumulation,
         }
+
+    def _warn_if_too_few_batches(self) -> None:
+        # Keras sets params["epochs"] and params["steps"] (None when unknown) before fit starts.
+        params = getattr(self, "params", None) or {}
+        epochs, steps = params.get("epochs"), params.get("steps")
+        if not epochs or not steps:
+            return
+        accumulation = keras_compat.gradient_accumulation_steps(self.model.optimizer)
+        available = epochs * steps // accumulation
+        if available < self.num_steps:
+            warnings.warn(
+                f"LRFinder: this fit runs {epochs} epoch(s) of {steps} batches, which gives "
+                f"{available} points, but the sweep needs num_steps={self.num_steps}; it will "
+                "stop early at a small learning rate. Raise `epochs`, lower `num_steps`, or "
+                "use `lrfinder_tb.find_lr`, which picks the epochs itself.",
+                stacklevel=2,
+            )
 
     def _batch_loss_sum(self, batch: int, logs: dict | None) -> tuple[float, float]:
         """Return (loss x samples, samples) of the batch that just ended."""

@@ -383,10 +383,14 @@ def test_gaussian_nll_negative_loss_stops_only_when_diverging():
 def test_data_exhausted_with_three_batches(regression_data):
     x, y = regression_data[0][:30], regression_data[1][:30]
     finder = LRFinder(log_dir=None, num_steps=100)
-    mlp_regressor().fit(x, y, batch_size=10, epochs=1, verbose=0, callbacks=[finder])
+    with pytest.warns(UserWarning, match=r"gives 3 points, but the sweep needs num_steps=100"):
+        mlp_regressor().fit(x, y, batch_size=10, epochs=1, verbose=0, callbacks=[finder])
     result = finder.result
     assert result.stop_reason == analysis.STOP_DATA_EXHAUSTED
     assert len(result.losses) == 3
+    assert result.suggestion is None
+    assert result.explanation.startswith("The range test ended early, after 3 points")
+    assert "the data ran out" in result.explanation
     assert result.learning_rates == pytest.approx(
         sweep_learning_rates(1e-7, 10.0, 100, "exponential")[:3]
     )
