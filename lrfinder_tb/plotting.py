@@ -222,5 +222,8 @@ def plot(
     if result.stop_reason is not None:
         legend_title = f"Stopped: {STOP_REASONS.get(result.stop_reason, result.stop_reason)}."
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="best", fontsize="small", title=legend_title, title_fontsize="small")
+        # The explanation box fills the top of the axes, and "best" may still
+        # choose the top when the curve runs low, so the legend goes below it.
+        location = "lower left" if explanation else "best"
+        ax.legend(loc=location, fontsize="small", title=legend_title, title_fontsize="small")
     return ax
