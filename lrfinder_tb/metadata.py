@@ -164,3 +164,44 @@ def status_from_array(array: np.ndarray) -> dict[str, Any]:
     if not isinstance(status, dict) or not isinstance(status.get("stop_reason"), str):
         raise FormatError(f"status tensor lacks a stop_reason string: {value!r}")
     return status
+
+
+def curve_settings(series_by_tag: dict) -> dict[str, Any]:
+    """Check the curve metadata of one run and return its settings.
+
+    Args:
+        series_by_tag: one run's entry of a data provider's `list_tensors`.
+
+    Returns:
+        The static sweep settings stored with the curve.
+
+    Raises:
+        FormatError: if the run has no curve tag or its metadata is
+            foreign or of a newer format version.
+    """
+    curve_series = series_by_tag.get(CURVE_TAG)
+    if curve_series is None:
+        raise FormatError(
+            f"no {CURVE_TAG!r} tag under the plugin name {PLUGIN_NAME!r} "
+            f"(tags found: {sorted(series_by_tag)})"
+        )
+    try:
+        content = parse_plugin_content(curve_series.plugin_content)
+    except FormatError as error:
+        raise type(error)(f"{CURVE_TAG}: {error}") from error
+    if content["kind"] != KIND_CURVE:
+        raise FormatError(
+            f"{CURVE_TAG}: metadata kind is {content['kind']!r}, expected {KIND_CURVE!r}"
+        )
+    return content["settings"]
+
+
+def status_metadata_problem(status_series: Any) -> str | None:
+    """Return why the status metadata cannot be used, or None when it can."""
+    try:
+        content = parse_plugin_content(status_series.plugin_content)
+    except FormatError as error:
+        return str(error)
+    if content["kind"] != KIND_STATUS:
+        return f"metadata kind is {content['kind']!r}, expected {KIND_STATUS!r}"
+    return None

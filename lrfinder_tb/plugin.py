@@ -299,13 +299,13 @@ class LRFinderPlugin(base_plugin.TBPlugin):
         status_problems: dict[str, str] = {}
         for run, series_by_tag in listing.items():
             try:
-                settings_by_run[run] = _check_curve_series(series_by_tag)
+                settings_by_run[run] = metadata.curve_settings(series_by_tag)
             except metadata.FormatError as error:
                 skipped[run] = str(error)
                 continue
             status_series = series_by_tag.get(metadata.STATUS_TAG)
             if status_series is not None:
-                problem = _check_status_series(status_series)
+                problem = metadata.status_metadata_problem(status_series)
                 if problem:
                     status_problems[run] = problem
 
@@ -345,42 +345,6 @@ class LRFinderPlugin(base_plugin.TBPlugin):
                 return
             self._warned.add(key)
         logger.warning(template, run, reason)
-
-
-def _check_curve_series(series_by_tag: dict) -> dict[str, Any]:
-    """Check the curve metadata of one run and return its settings.
-
-    Raises:
-        metadata.FormatError: if the run has no curve tag or its metadata is
-            foreign or of a newer format version.
-    """
-    curve_series = series_by_tag.get(metadata.CURVE_TAG)
-    if curve_series is None:
-        raise metadata.FormatError(
-            f"no {metadata.CURVE_TAG!r} tag under the plugin name {metadata.PLUGIN_NAME!r} "
-            f"(tags found: {sorted(series_by_tag)})"
-        )
-    try:
-        content = metadata.parse_plugin_content(curve_series.plugin_content)
-    except metadata.FormatError as error:
-        raise type(error)(f"{metadata.CURVE_TAG}: {error}") from error
-    if content["kind"] != metadata.KIND_CURVE:
-        raise metadata.FormatError(
-            f"{metadata.CURVE_TAG}: metadata kind is {content['kind']!r}, "
-            f"expected {metadata.KIND_CURVE!r}"
-        )
-    return content["settings"]
-
-
-def _check_status_series(status_series) -> str | None:
-    """Return why the status metadata cannot be used, or None when it can."""
-    try:
-        content = metadata.parse_plugin_content(status_series.plugin_content)
-    except metadata.FormatError as error:
-        return str(error)
-    if content["kind"] != metadata.KIND_STATUS:
-        return f"metadata kind is {content['kind']!r}, expected {metadata.KIND_STATUS!r}"
-    return None
 
 
 def _curve_from_data(

@@ -113,17 +113,7 @@ def _range_test(run: str, series_by_tag: dict, data_by_tag: dict) -> RangeTest:
         metadata.FormatError: if the run has no curve or its curve is foreign or
             of a newer format version.
     """
-    curve_series = series_by_tag.get(metadata.CURVE_TAG)
-    if curve_series is None:
-        raise metadata.FormatError(
-            f"it has no {metadata.CURVE_TAG!r} tag (tags found: {sorted(series_by_tag)})"
-        )
-    content = metadata.parse_plugin_content(curve_series.plugin_content)
-    if content["kind"] != metadata.KIND_CURVE:
-        raise metadata.FormatError(
-            f"{metadata.CURVE_TAG!r} has kind {content['kind']!r}, expected {metadata.KIND_CURVE!r}"
-        )
-
+    settings = metadata.curve_settings(series_by_tag)
     curve_data = data_by_tag.get(metadata.CURVE_TAG) or []
     if not curve_data:
         raise metadata.FormatError(f"{metadata.CURVE_TAG!r} contains no data")
@@ -135,7 +125,7 @@ def _range_test(run: str, series_by_tag: dict, data_by_tag: dict) -> RangeTest:
         learning_rates=learning_rates,
         losses=losses,
         stop_reason=_stop_reason(run, series_by_tag, data_by_tag, latest.step),
-        settings=content["settings"],
+        settings=settings,
         step=int(latest.step),
     )
 
@@ -154,18 +144,16 @@ def _stop_reason(run: str, series_by_tag: dict, data_by_tag: dict, curve_step: i
     if status.step < curve_step:
         return None
 
-    try:
-        content = metadata.parse_plugin_content(status_series.plugin_content)
-        if content["kind"] != metadata.KIND_STATUS:
-            raise metadata.FormatError(
-                f"kind is {content['kind']!r}, expected {metadata.KIND_STATUS!r}"
-            )
-        return metadata.status_from_array(status.numpy)["stop_reason"]
-    except metadata.FormatError as error:
-        logger.warning(
-            "Run %r: ignoring its unreadable %r tag, so its stop reason is unknown: %s",
-            run,
-            metadata.STATUS_TAG,
-            error,
-        )
-        return None
+    problem = metadata.status_metadata_problem(status_series)
+    if problem is None:
+        try:
+            return metadata.status_from_array(status.numpy)["stop_reason"]
+        except metadata.FormatError as error:
+            problem = str(error)
+    logger.warning(
+        "Run %r: ignoring its unreadable %r tag, so its stop reason is unknown: %s",
+        run,
+        metadata.STATUS_TAG,
+        problem,
+    )
+    return None
