@@ -317,7 +317,7 @@ def find_divergence(
 
     Gives the same index as feeding `losses` to a `DivergenceMonitor` one by one,
     without a Python step per point: the rule only gets stricter as the noise
-    grows, so the points where it holds with zero noise are the only candidates,
+    grows, so the points where it is true with zero noise are the only candidates,
     and the running median is computed for those alone.
     """
     values = np.asarray(losses, dtype=np.float64)
@@ -621,8 +621,8 @@ def analyze(
         )
 
     def no_suggestion(explanation: str, smoothed: np.ndarray, usable: int, analyzed: int):
-        # A test cut short never reached the rates where the loss would fall, so
-        # say that first: the curve alone would blame the model.
+        # A test cut short never reached the rates where the loss would fall, so the
+        # explanation starts with that. Read from the curve alone, it blames the model.
         if stop_reason in (STOP_DATA_EXHAUSTED, STOP_INTERRUPTED) and rates.size:
             explanation = (
                 f"The range test ended early, after {rates.size} points at learning rate "

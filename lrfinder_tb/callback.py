@@ -210,8 +210,8 @@ class LRFinder(keras.callbacks.Callback):
         self._controller: keras_compat.LearningRateController | None = None
         self._writer = None
 
-    # tf_keras's CallbackList asks which hook groups a callback implements; Keras 3
-    # does not, so one class serves both.
+    # tf_keras's CallbackList calls these to find the hook groups a callback
+    # implements. Keras 3 does not call them, so one class serves both.
 
     def _implements_train_batch_hooks(self) -> bool:
         return True
@@ -406,8 +406,8 @@ class LRFinder(keras.callbacks.Callback):
             return total, count
 
         # NOTE: without the loss tracker (a custom train_step), the batch loss is
-        # recovered from logs["loss"] assuming equal batch sizes within an epoch;
-        # a smaller last batch then gets a slightly wrong loss.
+        # recovered from logs["loss"] assuming equal batch sizes within an epoch.
+        # A smaller last batch then gets a slightly wrong loss.
         if not self._warned_tracker:
             logger.warning(
                 "LRFinder: the model's loss tracker did not change; recovering batch losses "

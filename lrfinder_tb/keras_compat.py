@@ -81,9 +81,9 @@ def unsupported_strategy_message(model: Any) -> str | None:
 def _backing_variable(variable: Any) -> Any:
     """Return the `tf.Variable` behind a Keras 3 variable, or the variable itself.
 
-    The range test reads and writes a few variables every batch; going through
-    Keras 3's wrapper costs about twice as much as the TensorFlow variable, and
-    an `assign` that does not read the value back costs half again.
+    The range test reads and writes a few variables every batch. Going through
+    Keras 3's wrapper costs about twice as much as using the TensorFlow variable,
+    and an `assign` that does not read the value back halves the cost again.
     """
     inner = getattr(variable, "_value", None)
     return inner if isinstance(inner, tf.Variable) else variable
@@ -100,8 +100,8 @@ class LearningRateController:
     An optimizer compiled with a `LearningRateSchedule` (or a callable) rejects a
     float: Keras 3 raises TypeError. The controller then installs a callable that
     reads its own variable, and restores the schedule object in `release()`. The
-    train function was traced with the schedule inside, so `needs_retrace` tells
-    the caller to rebuild it.
+    train function was traced with the schedule inside, so `needs_retrace` is
+    True and the caller must rebuild it.
     """
 
     def __init__(self, optimizer: Any):

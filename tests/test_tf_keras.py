@@ -201,7 +201,7 @@ def test_two_workers_agree_and_only_chief_writes(tmp_path):
     assert chief["run_dir"] == str(log_dir / "lr_finder")
     assert other["run_dir"] is None
 
-    # Exactly one run holds the curve, and it is the chief's.
+    # Exactly one run contains the curve, and it is the chief's.
     written = [
         os.path.join(directory, name) for directory, _, names in os.walk(log_dir) for name in names
     ]
