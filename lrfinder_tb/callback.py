@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import time
 import warnings
 from typing import Any
 
@@ -55,9 +56,10 @@ class LRFinder(keras.callbacks.Callback):
 
     The curve is written as TensorBoard summaries under the plugin name
     `lr_finder`, in its own run directory `log_dir/run_name` (a second `fit` with
-    the same callback writes to `run_name_2`, and so on), and rewritten every
-    `write_every` points, so a crash loses at most that many points. Open the
-    "LR Finder" tab of `tensorboard --logdir LOG_DIR` to see it.
+    the same callback writes to `run_name_2`, and so on). The curve on disk is
+    rewritten once `write_interval` seconds have passed since the last write (and
+    every `write_every` points, if set), so a crash loses at most that much of the
+    test. Open the "LR Finder" tab of `tensorboard --logdir LOG_DIR` to see it.
 
     Keras reports `logs["loss"]` as a running mean over the epoch; the callback
     recovers each batch's own loss from the running sums of the model's loss
@@ -83,8 +85,11 @@ class LRFinder(keras.callbacks.Callback):
             `analysis.SUGGESTION_METHODS`; None uses `analysis.DEFAULT_METHOD`.
         run_name: String. Name of the run directory under `log_dir`.
             Defaults to `"lr_finder"`.
-        write_every: Int >= 1. Rewrite the curve on disk every this many points.
-            Defaults to `10`.
+        write_interval: Float > 0 or None. Rewrite the curve on disk after a
+            point when at least this many seconds have passed since the last
+            write. None leaves it to `write_every`. Defaults to `1.0`.
+        write_every: Int >= 1 or None. Also rewrite the curve every this many
+            points. Defaults to `None`.
         stop_training: Bool. End `fit` when the test ends. Defaults to `True`.
         verbose: Bool. Log each point and the result through the `lrfinder_tb`
             logger at INFO level. Defaults to `False`.
@@ -115,7 +120,8 @@ class LRFinder(keras.callbacks.Callback):
         restore: bool = True,
         method: str | None = None,
         run_name: str = "lr_finder",
-        write_every: int = 10,
+        write_interval: float | None = 1.0,
+        write_every: int | None = None,
         stop_training: bool = True,
         verbose: bool = False,
     ):
@@ -180,9 +186,26 @@ class LRFinder(keras.callbacks.Callback):
             run_name,
         )
         _check(
-            isinstance(write_every, int) and not isinstance(write_every, bool) and write_every >= 1,
+            write_interval is None
+            or (
+                isinstance(write_interval, (int, float))
+                and not isinstance(write_interval, bool)
+                and math.isfinite(write_interval)
+                and write_interval > 0
+            ),
+            "write_interval",
+            "a finite number of seconds > 0, or None",
+            write_interval,
+        )
+        _check(
+            write_every is None
+            or (
+                isinstance(write_every, int)
+                and not isinstance(write_every, bool)
+                and write_every >= 1
+            ),
             "write_every",
-            "an int >= 1",
+            "an int >= 1, or None",
             write_every,
         )
 
@@ -198,6 +221,7 @@ class LRFinder(keras.callbacks.Callback):
         self.restore = bool(restore)
         self.method = method
         self.run_name = run_name
+        self.write_interval = None if write_interval is None else float(write_interval)
         self.write_every = write_every
         self.stop_training = bool(stop_training)
         self.verbose = bool(verbose)
@@ -248,6 +272,7 @@ class LRFinder(keras.callbacks.Callback):
         self._pending_total = 0.0
         self._pending_count = 0.0
         self._tracker_sums: tuple[float, float] | None = None
+        self._logs_loss_is_tracker_mean: bool | None = None
         self._running_mean: float | None = None
         self._warned_tracker = False
         self._warned_other_callback = False
@@ -276,6 +301,7 @@ class LRFinder(keras.callbacks.Callback):
             from lrfinder_tb.summary_writer import CurveWriter
 
             self._writer = CurveWriter(self.run_dir, self._settings())
+        self._last_write = time.monotonic()
         self._active = True
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
@@ -398,7 +424,7 @@ class LRFinder(keras.callbacks.Callback):
 
     def _batch_loss_sum(self, batch: int, logs: dict | None) -> tuple[float, float]:
         """Return (loss x samples, samples) of the batch that just ended."""
-        sums = self._tracker.read()
+        sums = self._read_tracker(logs)
         if sums is not None and self._tracker_sums is not None and sums[1] > self._tracker_sums[1]:
             total = sums[0] - self._tracker_sums[0]
             count = sums[1] - self._tracker_sums[1]
@@ -425,6 +451,30 @@ class LRFinder(keras.callbacks.Callback):
         self._running_mean = mean
         return mean * seen - previous * (seen - 1), 1.0
 
+    def _read_tracker(self, logs: dict | None) -> tuple[float, float] | None:
+        """Return the loss tracker's `(total, count)` after this batch, or None."""
+        if not self._tracker.available:
+            return None
+        if self._logs_loss_is_tracker_mean:
+            # Keras has already turned logs["loss"], the tracker's total / count,
+            # into a float, so reading the count alone gives the total too and
+            # saves an eager TensorFlow op on every batch.
+            count = self._tracker.read_count()
+            return keras_compat.read_scalar(logs["loss"]) * count, count
+
+        sums = self._tracker.read()
+        if self._logs_loss_is_tracker_mean is None and sums[1] > 0:
+            # A custom train_step may put another value under "loss", so the
+            # shortcut is taken only after the two agree once.
+            try:
+                mean = keras_compat.read_scalar(logs["loss"])
+            except (KeyError, TypeError, ValueError):
+                mean = math.nan
+            self._logs_loss_is_tracker_mean = math.isclose(
+                mean, sums[0] / sums[1], rel_tol=1e-6, abs_tol=1e-12
+            )
+        return sums
+
     def _record(self, learning_rate: float, loss: float) -> None:
         self._learning_rates.append(learning_rate)
         self._losses.append(loss)
@@ -441,8 +491,9 @@ class LRFinder(keras.callbacks.Callback):
         elif len(self._losses) >= self.num_steps:
             self._stop_reason = analysis.STOP_SWEEP_COMPLETE
 
-        if self._writer is not None and (len(self._losses) % self.write_every == 0):
+        if self._writer is not None and self._write_due():
             self._writer.write_curve(self._learning_rates, self._losses)
+            self._last_write = time.monotonic()
 
         if self._stop_reason is not None:
             if self.stop_training:
@@ -452,6 +503,16 @@ class LRFinder(keras.callbacks.Callback):
 
         self._last_set = float(self._rates[len(self._losses)])
         self._controller.set(self._last_set)
+
+    def _write_due(self) -> bool:
+        # A snapshot costs about a millisecond, a large share of a fast model's
+        # step. Writing by the clock bounds both that cost and what a crash loses.
+        if self.write_every is not None and len(self._losses) % self.write_every == 0:
+            return True
+        return (
+            self.write_interval is not None
+            and time.monotonic() - self._last_write >= self.write_interval
+        )
 
     def _finish(self) -> None:
         self._active = False

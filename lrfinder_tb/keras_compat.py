@@ -18,10 +18,12 @@ and optimizer variables. How each is done differs between Keras 3 and tf_keras
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.ops import resource_variable_ops
 
 
 def unwrap_optimizer(optimizer: Any) -> Any:
@@ -79,14 +81,45 @@ def unsupported_strategy_message(model: Any) -> str | None:
 
 
 def _backing_variable(variable: Any) -> Any:
-    """Return the `tf.Variable` behind a Keras 3 variable, or the variable itself.
-
-    The range test reads and writes a few variables every batch. Going through
-    Keras 3's wrapper costs about twice as much as using the TensorFlow variable,
-    and an `assign` that does not read the value back halves the cost again.
-    """
+    """Return the `tf.Variable` behind a Keras 3 variable, or the variable itself."""
     inner = getattr(variable, "_value", None)
     return inner if isinstance(inner, tf.Variable) else variable
+
+
+def _plain_handle(variable: Any, dtype: Any = tf.float32) -> Any:
+    """Return the resource handle of a local `tf.Variable` of `dtype`, or None.
+
+    The range test reads and writes a few variables every batch. The raw
+    `ReadVariableOp` and `AssignVariableOp` on the handle cost about a third of
+    `tf.Variable.read_value` and `assign`, because those add name scopes and
+    bookkeeping. Keras 3's wrapper adds more again. Distributed
+    variables (mirrored or sync-on-read) are not `ResourceVariable`s and take
+    the slow path, which updates every replica. `dtype=None` accepts any dtype.
+    """
+    variable = _backing_variable(variable)
+    if isinstance(variable, resource_variable_ops.ResourceVariable) and (
+        dtype is None or variable.dtype == dtype
+    ):
+        return variable.handle
+    return None
+
+
+def scalar_reader(variable: Any) -> Callable[[], float]:
+    """Return a function that reads a scalar variable as a Python float."""
+    handle = _plain_handle(variable)
+    if handle is None:
+        backing = _backing_variable(variable)
+        return lambda: read_scalar(backing)
+    return lambda: float(tf.raw_ops.ReadVariableOp(resource=handle, dtype=tf.float32))
+
+
+def scalar_writer(variable: Any) -> Callable[[float], None]:
+    """Return a function that assigns a Python float to a scalar variable."""
+    handle = _plain_handle(variable)
+    if handle is None:
+        backing = _backing_variable(variable)
+        return lambda value: backing.assign(value, read_value=False)
+    return lambda value: tf.raw_ops.AssignVariableOp(resource=handle, value=float(value))
 
 
 def _is_schedule(value: Any) -> bool:
@@ -124,10 +157,12 @@ class LearningRateController:
             else:
                 variable = self._sweep_variable
                 self.optimizer.learning_rate = lambda: variable
-            self._target = self._sweep_variable
+            target = self._sweep_variable
         else:
             self._saved_value = read_scalar(self.optimizer.learning_rate)
-            self._target = _backing_variable(current)
+            target = current
+        self._write = scalar_writer(target)
+        self._read = scalar_reader(target)
 
     @property
     def needs_retrace(self) -> bool:
@@ -136,11 +171,11 @@ class LearningRateController:
 
     def set(self, learning_rate: float) -> None:
         """Set the learning rate for the next batch."""
-        self._target.assign(learning_rate, read_value=False)
+        self._write(learning_rate)
 
     def get(self) -> float:
         """Return the learning rate the next batch will use."""
-        return read_scalar(self._target)
+        return self._read()
 
     def release(self) -> None:
         """Give the optimizer its own learning rate or schedule back."""
@@ -175,14 +210,19 @@ class LossTrackerReader:
         total = getattr(tracker, "total", None)
         count = getattr(tracker, "count", None)
         self.available = total is not None and count is not None
-        self._total = _backing_variable(total)
-        self._count = _backing_variable(count)
+        if self.available:
+            self._total = scalar_reader(total)
+            self._count = scalar_reader(count)
 
     def read(self) -> tuple[float, float] | None:
         """Return `(total, count)` now, or None without a tracker."""
         if not self.available:
             return None
-        return read_scalar(self._total), read_scalar(self._count)
+        return self._total(), self._count()
+
+    def read_count(self) -> float:
+        """Return `count` now; only valid when `available`."""
+        return self._count()
 
 
 def gradient_accumulation_steps(optimizer: Any) -> int:
@@ -233,10 +273,22 @@ class ModelState:
                 if id(variable) not in seen:
                     variables.append(variable)
                     seen.add(id(variable))
-        values = [np.array(variable.numpy(), copy=True) for variable in variables]
+        values = []
+        for variable in variables:
+            handle = _plain_handle(variable, dtype=None)
+            if handle is None:
+                value = variable.numpy()
+            else:
+                dtype = _backing_variable(variable).dtype
+                value = tf.raw_ops.ReadVariableOp(resource=handle, dtype=dtype).numpy()
+            values.append(np.array(value, copy=True))
         return cls(variables, values)
 
     def restore(self) -> None:
         """Assign the saved values back, on every replica for distributed variables."""
         for variable, value in zip(self.variables, self.values, strict=True):
-            variable.assign(value)
+            handle = _plain_handle(variable, dtype=None)
+            if handle is None:
+                variable.assign(value)
+            else:
+                tf.raw_ops.AssignVariableOp(resource=handle, value=value)

@@ -37,6 +37,9 @@ def test_quick_mode_ratio_uses_medians(quick_measurement):
     assert quick_measurement["ratio_to_empty_batch_end"] == pytest.approx(
         medians["finder"] / medians["empty_batch_end"]
     )
+    seconds = quick_measurement["seconds"]
+    pairs = sorted(f / n for f, n in zip(seconds["finder"], seconds["noop"], strict=True))
+    assert quick_measurement["median_paired_ratio"] == pytest.approx(sum(pairs) / 2)
 
 
 def test_report_states_ratio_and_target(callback_overhead, quick_measurement):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import time
 import warnings
 
 import numpy as np
@@ -123,6 +124,8 @@ def read_run(run_dir):
         ({"method": "fastest"}, "method"),
         ({"run_name": "a/b"}, "run_name"),
         ({"write_every": 0}, "write_every"),
+        ({"write_interval": 0}, "write_interval"),
+        ({"write_interval": math.inf}, "write_interval"),
     ],
 )
 def test_invalid_argument_names_argument_and_value(arguments, name):
@@ -171,6 +174,24 @@ def test_records_true_batch_loss(regression_data):
     # Keras's logs hold the running mean, which differs after the first batch.
     assert running_means == pytest.approx(np.cumsum(expected) / np.arange(1, 11), rel=1e-4)
     assert not np.allclose(running_means[1:], expected[1:], rtol=1e-3)
+
+
+def test_true_loss_with_custom_logs_loss(regression_data):
+    # The callback may take the batch loss from logs["loss"] when that is the
+    # tracker's mean; a train_step that reports something else must not fool it.
+    class OtherLoss(keras.Sequential):
+        def train_step(self, data):
+            logs = super().train_step(data)
+            return {**logs, "loss": tf.constant(123.0)}
+
+    x, y = regression_data[0][:100], regression_data[1][:100]
+    keras.utils.set_random_seed(0)
+    model = OtherLoss([keras.Input((10,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.0), "mse")
+    finder = LRFinder(log_dir=None, num_steps=10, **FROZEN_SWEEP)
+    model.fit(x, y, batch_size=10, epochs=1, shuffle=False, verbose=0, callbacks=[finder])
+
+    assert finder.result.losses == pytest.approx(batch_losses(model, x, y, 10), rel=1e-4)
 
 
 def test_true_loss_with_short_last_batch_and_epoch_boundary(regression_data):
@@ -559,7 +580,11 @@ def test_exception_mid_test_restores_and_keeps_curve(regression_data, tmp_path):
 
 def _fit_with_crash(model, x, y, log_dir, crash):
     finder = LRFinder(
-        log_dir=str(log_dir), num_steps=100, write_every=10, divergence_threshold=None
+        log_dir=str(log_dir),
+        num_steps=100,
+        write_every=10,
+        write_interval=None,
+        divergence_threshold=None,
     )
     try:
         model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[finder, crash])
@@ -577,7 +602,11 @@ def test_crash_without_finish_leaves_curve_so_far(regression_data, tmp_path):
                 raise RuntimeError("simulated crash")
 
     finder = LRFinder(
-        log_dir=str(tmp_path), num_steps=100, write_every=10, divergence_threshold=None
+        log_dir=str(tmp_path),
+        num_steps=100,
+        write_every=10,
+        write_interval=None,
+        divergence_threshold=None,
     )
     with pytest.raises(RuntimeError, match="simulated crash"):
         model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[finder, Crash()])
@@ -593,6 +622,50 @@ def test_crash_without_finish_leaves_curve_so_far(regression_data, tmp_path):
     )
     assert finder.result.stop_reason == analysis.STOP_INTERRUPTED
     assert len(finder.result.losses) == 25
+
+
+def test_write_interval_bounds_crash_loss(regression_data, tmp_path):
+    x, y = regression_data
+
+    class PauseThenCrash(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 4:
+                time.sleep(0.3)
+            if batch == 7:
+                raise RuntimeError("simulated crash")
+
+    finder = LRFinder(
+        log_dir=str(tmp_path), num_steps=100, write_interval=0.2, divergence_threshold=None
+    )
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        mlp_regressor().fit(
+            x, y, batch_size=16, epochs=1, verbose=0, callbacks=[finder, PauseThenCrash()]
+        )
+    curve, _ = read_run(str(tmp_path / "lr_finder"))
+    # The pause after point 5 made point 6 due; a slow machine may write 7 or 8 too.
+    assert 6 <= curve[1].shape[0] <= 8
+    finder.finish()
+
+
+def test_no_periodic_writes_when_disabled(regression_data, tmp_path):
+    x, y = regression_data
+
+    class Crash(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 7:
+                raise RuntimeError("simulated crash")
+
+    finder = LRFinder(
+        log_dir=str(tmp_path), num_steps=100, write_interval=None, divergence_threshold=None
+    )
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        mlp_regressor().fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[finder, Crash()])
+    assert not (tmp_path / "lr_finder").exists()
+
+    finder.finish()
+    curve, status = read_run(str(tmp_path / "lr_finder"))
+    assert curve[0] == [8]
+    assert status == {"stop_reason": analysis.STOP_INTERRUPTED}
 
 
 # Working together with Keras.
@@ -625,6 +698,7 @@ def test_curve_rewritten_at_increasing_steps(regression_data, tmp_path):
         log_dir=str(tmp_path),
         num_steps=35,
         write_every=10,
+        write_interval=None,
         divergence_threshold=None,
         start_lr=1e-5,
         end_lr=1e-2,
