@@ -176,14 +176,14 @@ def ema(values: np.ndarray, smoothing: float) -> np.ndarray:
     # Vectorised in blocks: within a block, v is a cumulative sum of x scaled by
     # b**-j, and the block length keeps b**-j below e**50 so nothing overflows.
     log_decay = -math.log(smoothing)
-    block = max(1, int(50.0 / log_decay))
+    block = min(values.size, max(1, int(50.0 / log_decay)))
+    offsets = np.arange(block, dtype=np.float64) * log_decay
+    all_growth, all_decay = np.exp(offsets), np.exp(-offsets)
     averaged = np.empty_like(values)
     carry = 0.0
     for begin in range(0, values.size, block):
         chunk = values[begin : begin + block]
-        offsets = np.arange(chunk.size, dtype=np.float64)
-        growth = np.exp(offsets * log_decay)
-        decay = np.exp(-offsets * log_decay)
+        growth, decay = all_growth[: chunk.size], all_decay[: chunk.size]
         running = smoothing * carry + (1.0 - smoothing) * np.cumsum(chunk * growth)
         averaged[begin : begin + chunk.size] = decay * running
         carry = averaged[begin + chunk.size - 1]
@@ -342,13 +342,89 @@ def find_divergence(
     candidates[0] = False
 
     differences = np.abs(np.diff(values))
-    for index in np.flatnonzero(candidates):
-        seen = differences[:index]
-        middle = seen.size // 2
-        noise = DIVERGENCE_NOISE_MULTIPLIER * float(np.partition(seen, middle)[middle])
-        if _diverged(smoothed[index], best[index], initial, noise, threshold):
-            return int(index)
+    indices = np.flatnonzero(candidates)
+    limits = _noise_limits(smoothed[indices], best[indices], initial, floor[indices], threshold)
+    # A noisy curve can have thousands of candidates. The median of the
+    # differences before a candidate is below its limit only when more than half
+    # of them are, and counting is cheap, so most candidates are ruled out
+    # without computing their median. Counting goes a chunk at a time because
+    # the answer is usually among the first candidates.
+    counter = _PrefixCounter(differences)
+    chunk = 256
+    for begin in range(0, indices.size, chunk):
+        ends, chunk_limits = indices[begin : begin + chunk], limits[begin : begin + chunk]
+        possible = counter.count_below(ends, chunk_limits) > ends // 2
+        for index in ends[possible]:
+            prefix = differences[:index]
+            middle = prefix.size // 2
+            noise = DIVERGENCE_NOISE_MULTIPLIER * float(np.partition(prefix, middle)[middle])
+            if _diverged(smoothed[index], best[index], initial, noise, threshold):
+                return int(index)
     return None
+
+
+class _PrefixCounter:
+    """Count the values below a limit in prefixes of a fixed array.
+
+    The values are cut into sorted blocks. A prefix counts its whole blocks with
+    one binary search per block for all limits at once, and compares the values
+    of its last, partial block directly.
+    """
+
+    BLOCK = 128
+
+    def __init__(self, values: np.ndarray):
+        self.values = values
+        self.blocks = values.size // self.BLOCK
+        whole = values[: self.blocks * self.BLOCK].reshape(self.blocks, self.BLOCK)
+        self.sorted_blocks = np.sort(whole, axis=1)
+
+    def count_below(self, ends: np.ndarray, limits: np.ndarray) -> np.ndarray:
+        """Return, for each j, how many of `values[:ends[j]]` are below `limits[j]`."""
+        block = self.BLOCK
+        whole = np.minimum(ends // block, self.blocks)
+        counts = np.zeros(ends.size, dtype=np.int64)
+        needed = int(whole.max(initial=0))
+        if needed:
+            # np.searchsorted is several times faster with sorted needles.
+            order = np.argsort(limits)
+            sorted_limits = limits[order]
+            per_block = np.empty((needed, limits.size), dtype=np.int64)
+            for row, values in enumerate(self.sorted_blocks[:needed]):
+                per_block[row, order] = np.searchsorted(values, sorted_limits, side="left")
+            running = np.cumsum(per_block, axis=0)
+            has_whole = np.flatnonzero(whole > 0)
+            counts[has_whole] = running[whole[has_whole] - 1, has_whole]
+
+        positions = (whole * block)[:, None] + np.arange(block)[None, :]
+        inside = positions < ends[:, None]
+        tail = self.values[np.minimum(positions, self.values.size - 1)]
+        counts += np.count_nonzero(inside & (tail < limits[:, None]), axis=1)
+        return counts
+
+
+def _noise_limits(
+    smoothed: np.ndarray,
+    best: np.ndarray,
+    initial: float,
+    floor: np.ndarray,
+    threshold: float,
+) -> np.ndarray:
+    """Return, per point, a median difference at or above which `_diverged` is False.
+
+    `_diverged` holds for a noise below a limit and fails above it: the limit is
+    `(smoothed - best) / (threshold - 1)` for the first rule and
+    `min(initial - best, smoothed - initial)` for the second, each where that
+    rule can hold at all. The result is that limit over the noise multiplier,
+    raised by a relative margin of 1e-9 so rounding never excludes a point that
+    the exact test would accept. Points that no noise lets diverge get 0.
+    """
+    first = (smoothed - best) / (threshold - 1.0)
+    first = np.where(first > np.maximum(best, floor), first, 0.0)
+    fell, climbed = initial - best, smoothed - initial
+    second = np.where((fell > floor) & (climbed > floor), np.minimum(fell, climbed), 0.0)
+    limit = np.maximum(first, second) / DIVERGENCE_NOISE_MULTIPLIER
+    return limit * (1.0 + 1e-9)
 
 
 def _check_smoothing(smoothing: float, where: str) -> None:

@@ -295,6 +295,32 @@ def test_find_divergence_matches_online_monitor():
         assert find_divergence(curve) == online, trial
 
 
+def test_find_divergence_matches_monitor_long_noisy():
+    # Thousands of points and heavy noise give thousands of candidate points,
+    # which find_divergence screens by counting before it takes medians.
+    rng = np.random.default_rng(9)
+    rates = np.geomspace(1e-7, 10.0, 3000)
+    for trial in range(12):
+        curve = sigmoid_curve(rates, 10.0 ** rng.uniform(-5, -2), low=0.3, high=2.3)
+        curve = curve * (1.0 + rng.uniform(0.0, 0.6) * rng.normal(size=rates.size))
+        curve = curve + rng.uniform(0, 5) * (rates / 10.0) ** rng.uniform(0.3, 1.0)
+        monitor = DivergenceMonitor(4.0)
+        online = next((index for index, loss in enumerate(curve) if monitor.update(loss)), None)
+        assert find_divergence(curve) == online, trial
+
+
+def test_prefix_counter_matches_brute_force():
+    rng = np.random.default_rng(10)
+    # Rounded values give ties between values and limits.
+    values = np.round(rng.random(1000), 2)
+    counter = analysis._PrefixCounter(values)
+    ends = np.sort(rng.choice(np.arange(1, 1001), 300, replace=False))
+    limits = np.round(rng.random(300), 2)
+    pairs = zip(ends, limits, strict=True)
+    expected = [np.count_nonzero(values[:end] < limit) for end, limit in pairs]
+    assert counter.count_below(ends, limits).tolist() == expected
+
+
 def test_flat_float32_curve_does_not_diverge():
     rates = np.geomspace(1e-7, 10.0, 100)
     losses = (2.0 / (1.0 + (rates / 1e-2) ** 2) + 0.3 + rates**2).astype(np.float32)
