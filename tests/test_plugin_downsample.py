@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lrfinder_tb import downsample
 from lrfinder_tb.downsample import select_points
 
 
@@ -87,3 +88,32 @@ def test_bad_width_rejected(width):
 def test_mismatched_lengths_rejected():
     with pytest.raises(ValueError, match="equal length"):
         select_points([1.0, 2.0], [1.0], width=16)
+
+
+def test_increasing_and_shuffled_rates_agree():
+    # Increasing rates take a path without sorting; shuffling the same points
+    # takes the sorting path, which must keep the same points per column.
+    rng = np.random.default_rng(2)
+    for trial in range(40):
+        count = int(rng.integers(300, 3000))
+        rates = np.geomspace(1e-7, 10.0, count)
+        losses = rng.normal(size=count)
+        losses[rng.random(count) < 0.05] = np.nan
+        width = int(rng.integers(10, 120))
+        columns = downsample._pixel_columns(np.log10(rates), width)
+        indices = np.arange(count)
+
+        direct = downsample._column_extremes(indices, columns, losses)
+        order = rng.permutation(count)
+        shuffled = downsample._column_extremes(order, columns[order], losses[order])
+
+        assert sorted(direct.tolist()) == sorted(shuffled.tolist()), trial
+
+
+def test_ties_keep_first_minimum_and_last_maximum():
+    losses = np.array([2.0, 1.0, 1.0, 2.0, 5.0, 3.0, 5.0, 3.0])
+    columns = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+
+    kept = downsample._column_extremes(np.arange(8), columns, losses)
+
+    assert sorted(kept.tolist()) == [1, 3, 5, 6]
