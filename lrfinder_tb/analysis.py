@@ -348,7 +348,7 @@ def find_divergence(
     # differences before a candidate is below its limit only when more than half
     # of them are, and counting is cheap, so most candidates are ruled out
     # without computing their median. Counting goes a chunk at a time because
-    # the answer is usually among the first candidates.
+    # the first diverged point is usually among the first candidates.
     counter = _PrefixCounter(differences)
     chunk = 256
     for begin in range(0, indices.size, chunk):

@@ -42,6 +42,7 @@ from werkzeug import wrappers
 
 from lrfinder_tb import analysis, metadata
 from lrfinder_tb.downsample import select_points
+from lrfinder_tb.route_cache import SizedLRUCache
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,17 @@ _ROUTE_PREFIX = f"/data/plugin/{metadata.PLUGIN_NAME}/"
 _STATIC_SUBPATH = "static/"
 _WIDTH_PATTERN = re.compile(r"[0-9]{1,6}")
 NOT_LOADED_REASON = "its data is still being loaded; reload to see it"
+_TAGS = (metadata.CURVE_TAG, metadata.STATUS_TAG)
+
+# Bounds of the result caches, in characters of JSON and in array bytes. An
+# entry of a 10,000-point curve drawn 1,000 pixels wide is about 70 KB of JSON
+# and 80 KB of smoothed losses, so each bound keeps several hundred runs.
+ENTRY_CACHE_CHARACTERS = 64 * 1024 * 1024
+ANALYSIS_CACHE_BYTES = 64 * 1024 * 1024
+
+
+class RawJSON(str):
+    """JSON text that `encode_json` writes as it is."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,6 +132,13 @@ class LRFinderPlugin(base_plugin.TBPlugin):
         )
         self._warned: set[tuple[str, str]] = set()
         self._warned_lock = threading.Lock()
+        # Parsed curves by run, each with the fingerprint of the data it came from.
+        self._parsed: dict[str, tuple[tuple, RunCurve]] = {}
+        self._parsed_lock = threading.Lock()
+        self._entries = SizedLRUCache(ENTRY_CACHE_CHARACTERS, len)
+        self._analyses = SizedLRUCache(
+            ANALYSIS_CACHE_BYTES, lambda result: result.smoothed_losses.nbytes + 1024
+        )
 
     def get_plugin_apps(self):
         return {
@@ -193,7 +212,7 @@ class LRFinderPlugin(base_plugin.TBPlugin):
             A dict with `runs` (sorted by name), `skipped`, `methods`,
             `default_method`, `default_smoothing` and `stop_reasons`.
         """
-        curves, skipped = self._read_curves(ctx, experiment, runs=None)
+        curves, skipped, _ = self._read_curves(ctx, experiment, runs=None)
         runs = [
             {
                 "run": run,
@@ -235,13 +254,13 @@ class LRFinderPlugin(base_plugin.TBPlugin):
 
         Returns:
             A dict with `smoothing`, `method`, `runs` (in the requested order)
-            and `skipped`. The series of each run are float64 NumPy arrays;
-            `encode_json` writes the dict as JSON.
+            and `skipped`, for `encode_json`. Each entry of `runs` is `RawJSON`
+            text, cached by the run's data fingerprint and the parameters.
 
         Raises:
             errors.NotFoundError: if a run has no data under the plugin name.
         """
-        curves, skipped = self._read_curves(ctx, experiment, runs=runs)
+        curves, skipped, fingerprints = self._read_curves(ctx, experiment, runs=runs)
         unknown = [run for run in runs if run not in curves and run not in skipped]
         if unknown:
             shown = ", ".join(repr(run) for run in unknown[:5])
@@ -252,7 +271,7 @@ class LRFinderPlugin(base_plugin.TBPlugin):
             )
 
         entries = [
-            _curve_entry(curves[run], smoothing=smoothing, method=method, width=width)
+            self._entry_json(curves[run], fingerprints.get(run), smoothing, method, width)
             for run in runs
             if run in curves
         ]
@@ -267,32 +286,37 @@ class LRFinderPlugin(base_plugin.TBPlugin):
 
     def _read_curves(
         self, ctx, experiment: str, runs: list[str] | None
-    ) -> tuple[dict[str, RunCurve], dict[str, str]]:
+    ) -> tuple[dict[str, RunCurve], dict[str, str], dict[str, tuple]]:
         """Read the latest curve and status of `runs` (all runs when None).
 
+        Curves parsed before are reused while the run's fingerprint in the
+        listing is unchanged, so only new and changed runs are read.
+
         Returns:
-            `(curves, skipped)`: the readable curves by run, and for each run
-            whose data does not follow this format, the reason.
+            `(curves, skipped, fingerprints)`: the readable curves by run; for
+            each run whose data does not follow this format, the reason; and
+            the fingerprint of each curve that is safe to cache by.
         """
-        # The listing (for the metadata) and the one read of every run's latest
-        # data run concurrently: under the fast loader each data-provider call
-        # is a gRPC round trip with a fixed cost of tens of milliseconds.
-        tags = [metadata.CURVE_TAG, metadata.STATUS_TAG]
-        reading = self._executor.submit(
-            self._data_provider.read_tensors,
-            ctx,
-            experiment_id=experiment,
-            plugin_name=metadata.PLUGIN_NAME,
-            downsample=1,
-            run_tag_filter=provider.RunTagFilter(runs=runs, tags=tags),
-        )
+        # The listing (for the metadata and fingerprints) and the read of the
+        # runs never parsed before run concurrently: under the fast loader each
+        # data-provider call is a gRPC round trip with a fixed cost of tens of
+        # milliseconds.
+        with self._parsed_lock:
+            parsed = dict(self._parsed)
+        if runs is None:
+            early: list[str] | None = None if not parsed else []
+        else:
+            early = [run for run in runs if run not in parsed]
+        reading = None
+        if early is None or early:
+            reading = self._executor.submit(self._read_data, ctx, experiment, early)
         listing = self._data_provider.list_tensors(
             ctx,
             experiment_id=experiment,
             plugin_name=metadata.PLUGIN_NAME,
             run_tag_filter=provider.RunTagFilter(runs=runs),
         )
-        data = reading.result()
+        data = reading.result() if reading is not None else {}
 
         skipped: dict[str, str] = {}
         settings_by_run: dict[str, dict[str, Any]] = {}
@@ -309,16 +333,45 @@ class LRFinderPlugin(base_plugin.TBPlugin):
                 if problem:
                     status_problems[run] = problem
 
+        fingerprints = {run: _fingerprint(listing[run]) for run in settings_by_run}
+        changed = [
+            run
+            for run in settings_by_run
+            if run not in data and parsed.get(run, (None,))[0] != fingerprints[run]
+        ]
+        if changed:
+            data.update(self._read_data(ctx, experiment, changed))
+
         curves: dict[str, RunCurve] = {}
+        cacheable: dict[str, tuple] = {}
         for run, settings in settings_by_run.items():
-            data_by_tag = data.get(run, {})
+            if run not in data:
+                cached = parsed.get(run)
+                if cached is not None and cached[0] == fingerprints[run]:
+                    curves[run] = cached[1]
+                    cacheable[run] = fingerprints[run]
+                continue
+            data_by_tag = data[run]
             try:
                 curve = _curve_from_data(run, data_by_tag, settings, status_problems.get(run))
             except metadata.FormatError as error:
                 skipped[run] = str(error)
                 continue
-            if curve is not None:
-                curves[run] = curve
+            if curve is None:
+                continue
+            curves[run] = curve
+            # Data read while the loader was adding to the run may be older than
+            # the listing. Cached under the listing's fingerprint, it would stay
+            # until the run changes again.
+            if _data_matches_listing(data_by_tag, listing[run]):
+                cacheable[run] = fingerprints[run]
+
+        with self._parsed_lock:
+            for run, fingerprint in cacheable.items():
+                self._parsed[run] = (fingerprint, curves[run])
+            if runs is None:
+                for run in self._parsed.keys() - curves.keys():
+                    del self._parsed[run]
 
         for run, reason in skipped.items():
             self._warn_once(run, f"skipped {metadata.PLUGIN_NAME} data of run %r: %s", reason)
@@ -335,7 +388,45 @@ class LRFinderPlugin(base_plugin.TBPlugin):
                     f"ignored the {metadata.STATUS_TAG} data of run %r: %s",
                     curve.status_problem,
                 )
-        return curves, skipped
+        return curves, skipped, cacheable
+
+    def _read_data(self, ctx, experiment: str, runs: list[str] | None) -> dict:
+        """Read the latest curve and status data of `runs` (all runs when None)."""
+        return self._data_provider.read_tensors(
+            ctx,
+            experiment_id=experiment,
+            plugin_name=metadata.PLUGIN_NAME,
+            downsample=1,
+            run_tag_filter=provider.RunTagFilter(runs=runs, tags=list(_TAGS)),
+        )
+
+    def _entry_json(
+        self,
+        curve: RunCurve,
+        fingerprint: tuple | None,
+        smoothing: float,
+        method: str,
+        width: int,
+    ) -> RawJSON:
+        """Return the curves route's entry for one run as JSON, from the caches if possible."""
+        if fingerprint is None:
+            return RawJSON(
+                encode_json(_curve_entry(curve, smoothing=smoothing, method=method, width=width))
+            )
+
+        key = (curve.run, fingerprint, smoothing, method, width)
+        text = self._entries.get(key)
+        if text is not None:
+            return text
+
+        analysis_key = key[:-1]
+        result = self._analyses.get(analysis_key)
+        if result is None:
+            result = _analyze(curve, smoothing=smoothing, method=method)
+            self._analyses.put(analysis_key, result)
+        text = RawJSON(encode_json(_curve_entry(curve, width=width, result=result)))
+        self._entries.put(key, text)
+        return text
 
     def _warn_once(self, run: str, template: str, reason: str) -> None:
         """Log `template % (run, reason)` at most once per run and reason."""
@@ -394,15 +485,54 @@ def _curve_from_data(
 # Responses.
 
 
-def _curve_entry(curve: RunCurve, *, smoothing: float, method: str, width: int) -> dict:
-    """Build the curves route's entry for one run; its series are NumPy arrays."""
-    result = analysis.analyze(
+def _fingerprint(series_by_tag: dict) -> tuple:
+    """Identify the latest data of a run's tags by their listing."""
+    return tuple(
+        (tag, series.max_step, series.max_wall_time, series.plugin_content)
+        for tag, series in sorted(series_by_tag.items())
+        if tag in _TAGS
+    )
+
+
+def _data_matches_listing(data_by_tag: dict, series_by_tag: dict) -> bool:
+    """Tell whether the data read is the latest datum the listing describes, tag by tag."""
+    for tag, series in series_by_tag.items():
+        if tag not in _TAGS:
+            continue
+        data = data_by_tag.get(tag) or []
+        if not data:
+            return False
+        latest = data[-1]
+        if latest.step != series.max_step or latest.wall_time != series.max_wall_time:
+            return False
+    return True
+
+
+def _analyze(curve: RunCurve, *, smoothing: float, method: str) -> analysis.LRFinderResult:
+    return analysis.analyze(
         curve.learning_rates,
         curve.losses,
         smoothing=smoothing,
         method=method,
         stop_reason=curve.stop_reason,
     )
+
+
+def _curve_entry(
+    curve: RunCurve,
+    *,
+    width: int,
+    smoothing: float | None = None,
+    method: str | None = None,
+    result: analysis.LRFinderResult | None = None,
+) -> dict:
+    """Build the curves route's entry for one run; its series are NumPy arrays.
+
+    Pass either `result`, an analysis of the curve, or `smoothing` and `method`
+    to compute one.
+    """
+    if result is None:
+        result = _analyze(curve, smoothing=smoothing, method=method)
     indices = select_points(curve.learning_rates, curve.losses, width)
     region = None if result.region is None else [float(result.region[0]), float(result.region[1])]
     return {
@@ -522,7 +652,8 @@ def encode_json(value: Any) -> str:
     fraction of the time of `Cleanse` plus `json.dumps` on a list of floats.
 
     Args:
-        value: dicts, lists, tuples, strings, numbers, None and 1-D NumPy arrays.
+        value: dicts, lists, tuples, strings, numbers, None, 1-D NumPy arrays
+            and `RawJSON` text.
 
     Returns:
         The JSON text.
@@ -531,6 +662,8 @@ def encode_json(value: Any) -> str:
         >>> encode_json({"x": np.array([1.5, np.nan]), "n": None})
         '{"x":[1.5,"NaN"],"n":null}'
     """
+    if isinstance(value, RawJSON):
+        return str(value)
     if isinstance(value, np.ndarray):
         return _encode_array(value)
     if isinstance(value, dict):

@@ -22,7 +22,7 @@ from tensorboard import context as tb_context
 from tensorboard.backend import application
 from tensorboard.backend.event_processing import data_provider as multiplexer_provider
 from tensorboard.backend.event_processing import plugin_event_multiplexer
-from tensorboard.data import server_ingester
+from tensorboard.data import provider, server_ingester
 from tensorboard.plugins import base_plugin
 from tensorboard.util import grpc_util
 from werkzeug.test import Client
@@ -476,6 +476,59 @@ def test_unreadable_status_keeps_curve(client, caplog):
     warnings = [record for record in caplog.records if record.args[0] == BAD_STATUS_RUN]
     assert len(warnings) == 1
     assert metadata.STATUS_TAG in warnings[0].getMessage()
+
+
+def test_unchanged_runs_not_read_or_analyzed_again(data_provider, monkeypatch):
+    client = make_client(data_provider)
+    reads, analyses = [], []
+    real_read, real_analyze = data_provider.read_tensors, analysis.analyze
+
+    def counting_read(ctx, **kwargs):
+        reads.append(kwargs["run_tag_filter"].runs)
+        return real_read(ctx, **kwargs)
+
+    def counting_analyze(*args, **kwargs):
+        analyses.append(args)
+        return real_analyze(*args, **kwargs)
+
+    monkeypatch.setattr(data_provider, "read_tensors", counting_read)
+    monkeypatch.setattr(analysis, "analyze", counting_analyze)
+    shown = ["adam/lr_finder", "sgd/lr_finder"]
+
+    _, first_runs, _ = get(client, "runs")
+    _, first_curves, _ = curves(client, shown)
+    assert reads[0] is None
+    assert len(analyses) == 2
+    read_count = len(reads)
+
+    _, second_runs, _ = get(client, "runs")
+    _, second_curves, _ = curves(client, shown)
+
+    assert second_runs == first_runs
+    assert second_curves == first_curves
+    assert len(analyses) == 2
+    # Only the foreign runs, which are never cached, are read again.
+    for runs in reads[read_count:]:
+        assert runs is not None
+        assert not set(runs) & set(shown)
+
+    _, other_smoothing, _ = curves(client, shown, smoothing="0.5")
+    assert other_smoothing["smoothing"] == 0.5
+    assert len(analyses) == 4
+
+
+def test_data_older_than_listing_not_cached():
+    listing = {
+        metadata.CURVE_TAG: provider.TensorTimeSeries(
+            max_step=60, max_wall_time=20.0, plugin_content=b"", description="", display_name=""
+        )
+    }
+    older = {metadata.CURVE_TAG: [provider.TensorDatum(step=30, wall_time=10.0, numpy=None)]}
+    latest = {metadata.CURVE_TAG: [provider.TensorDatum(step=60, wall_time=20.0, numpy=None)]}
+
+    assert not plugin._data_matches_listing(older, listing)
+    assert plugin._data_matches_listing(latest, listing)
+    assert not plugin._data_matches_listing({}, listing)
 
 
 def test_foreign_data_skipped(client):
