@@ -47,6 +47,45 @@ export function toFloat64Array(values) {
   return result;
 }
 
+const BASE64_DTYPES = { float32: Float32Array, float64: Float64Array };
+
+/**
+ * Turn a series of the curves route into a Float64Array.
+ *
+ * A series is either a list of numbers (with "NaN" and "Infinity" strings) or,
+ * with `encoding=base64`, `{dtype: "float32"|"float64", base64: string}`: the
+ * little-endian bytes of the values. Typed arrays use the platform's byte
+ * order, which is little-endian on every platform browsers run on.
+ * Anything else gives an empty array.
+ *
+ * @param {any} value
+ * @returns {Float64Array}
+ * @example decodeSeries({dtype: "float32", base64: "AAAAPwAAAEA="}) // Float64Array [0.5, 2]
+ */
+export function decodeSeries(value) {
+  if (Array.isArray(value)) {
+    return toFloat64Array(value);
+  }
+  const Type = value && BASE64_DTYPES[value.dtype];
+  if (!Type || typeof value.base64 !== "string") {
+    return new Float64Array(0);
+  }
+  let text;
+  try {
+    text = atob(value.base64);
+  } catch {
+    return new Float64Array(0);
+  }
+  if (text.length % Type.BYTES_PER_ELEMENT !== 0) {
+    return new Float64Array(0);
+  }
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    bytes[i] = text.charCodeAt(i);
+  }
+  return Float64Array.from(new Type(bytes.buffer));
+}
+
 // Strip trailing zeros of a mantissa: "3.200" -> "3.2", "3.000" -> "3".
 function trimZeros(text) {
   if (!text.includes(".")) {

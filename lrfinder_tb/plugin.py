@@ -20,6 +20,7 @@ values, and returns the response built by `http_util.Respond`. Bad input raises
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import dataclasses
 import importlib.resources
@@ -52,6 +53,7 @@ MAX_SMOOTHING = 0.999
 MIN_WIDTH = 16
 MAX_WIDTH = 8192
 DEFAULT_WIDTH = 1000
+ENCODINGS = ("json", "base64")
 
 FRONTEND_PACKAGE = "lrfinder_tb.frontend"
 
@@ -180,11 +182,18 @@ class LRFinderPlugin(base_plugin.TBPlugin):
         smoothing = parse_smoothing(params.get("smoothing"))
         method = parse_method(params.get("method"))
         width = parse_width(params.get("width"))
+        encoding = parse_encoding(params.get("encoding"))
 
         ctx = plugin_util.context(request.environ)
         experiment = plugin_util.experiment_id(request.environ)
         body = self.curves_impl(
-            ctx, experiment, runs=runs, smoothing=smoothing, method=method, width=width
+            ctx,
+            experiment,
+            runs=runs,
+            smoothing=smoothing,
+            method=method,
+            width=width,
+            encoding=encoding,
         )
         return http_util.Respond(request, encode_json(body), "application/json")
 
@@ -240,6 +249,7 @@ class LRFinderPlugin(base_plugin.TBPlugin):
         smoothing: float,
         method: str,
         width: int,
+        encoding: str = "json",
     ) -> dict[str, Any]:
         """Analyze the curves of `runs` and downsample them for drawing.
 
@@ -251,6 +261,8 @@ class LRFinderPlugin(base_plugin.TBPlugin):
             method: a key of `analysis.SUGGESTION_METHODS`.
             width: the chart width in pixels; each series is cut to about
                 `2 * width` points, while the analysis uses every point.
+            encoding: how the series are written, one of `ENCODINGS` (see
+                `encode_series`).
 
         Returns:
             A dict with `smoothing`, `method`, `runs` (in the requested order)
@@ -271,7 +283,7 @@ class LRFinderPlugin(base_plugin.TBPlugin):
             )
 
         entries = [
-            self._entry_json(curves[run], fingerprints.get(run), smoothing, method, width)
+            self._entry_json(curves[run], fingerprints.get(run), smoothing, method, width, encoding)
             for run in runs
             if run in curves
         ]
@@ -407,24 +419,27 @@ class LRFinderPlugin(base_plugin.TBPlugin):
         smoothing: float,
         method: str,
         width: int,
+        encoding: str,
     ) -> RawJSON:
         """Return the curves route's entry for one run as JSON, from the caches if possible."""
         if fingerprint is None:
-            return RawJSON(
-                encode_json(_curve_entry(curve, smoothing=smoothing, method=method, width=width))
+            entry = _curve_entry(
+                curve, smoothing=smoothing, method=method, width=width, encoding=encoding
             )
+            return RawJSON(encode_json(entry))
 
-        key = (curve.run, fingerprint, smoothing, method, width)
+        key = (curve.run, fingerprint, smoothing, method, width, encoding)
         text = self._entries.get(key)
         if text is not None:
             return text
 
-        analysis_key = key[:-1]
+        analysis_key = key[:4]
         result = self._analyses.get(analysis_key)
         if result is None:
             result = _analyze(curve, smoothing=smoothing, method=method)
             self._analyses.put(analysis_key, result)
-        text = RawJSON(encode_json(_curve_entry(curve, width=width, result=result)))
+        entry = _curve_entry(curve, width=width, result=result, encoding=encoding)
+        text = RawJSON(encode_json(entry))
         self._entries.put(key, text)
         return text
 
@@ -525,6 +540,7 @@ def _curve_entry(
     smoothing: float | None = None,
     method: str | None = None,
     result: analysis.LRFinderResult | None = None,
+    encoding: str = "json",
 ) -> dict:
     """Build the curves route's entry for one run; its series are NumPy arrays.
 
@@ -549,9 +565,9 @@ def _curve_entry(
             "analyzed_points": int(result.analyzed_points),
         },
         "series": {
-            "learning_rates": curve.learning_rates[indices],
-            "losses": curve.losses[indices],
-            "smoothed_losses": result.smoothed_losses[indices],
+            "learning_rates": encode_series(curve.learning_rates[indices], encoding),
+            "losses": encode_series(curve.losses[indices], encoding),
+            "smoothed_losses": encode_series(result.smoothed_losses[indices], encoding),
         },
         "note": describe_series(
             curve.learning_rates, curve.losses, int(result.usable_points), curve.status_problem
@@ -694,6 +710,36 @@ def _encode_array(array: np.ndarray) -> str:
     return "[" + ",".join(formats) % tuple(values[finite].tolist()) + "]"
 
 
+def encode_series(values: np.ndarray, encoding: str) -> Any:
+    """Prepare one drawn series for `encode_json` in the requested encoding.
+
+    `"json"` keeps the array, which `encode_json` writes as a list of numbers.
+    `"base64"` gives `{"dtype": ..., "base64": ...}`: the little-endian bytes of
+    the values, as float32 when that holds them exactly (the stored curves are
+    float32) and as float64 otherwise. It is exact, keeps NaN and the
+    infinities, and takes a fraction of the time and size of the list.
+
+    Args:
+        values: a 1-D float array.
+        encoding: one of `ENCODINGS`.
+
+    Returns:
+        The array, or the dict for base64.
+
+    Example:
+        >>> encode_series(np.array([0.5, 2.0]), "base64")
+        {'dtype': 'float32', 'base64': 'AAAAPwAAAEA='}
+    """
+    if encoding == "json":
+        return values
+    values = np.asarray(values, dtype=np.float64)
+    narrow = values.astype("<f4")
+    if np.array_equal(narrow.astype(np.float64), values, equal_nan=True):
+        return {"dtype": "float32", "base64": base64.b64encode(narrow.tobytes()).decode("ascii")}
+    wide = values.astype("<f8")
+    return {"dtype": "float64", "base64": base64.b64encode(wide.tobytes()).decode("ascii")}
+
+
 # Parameters.
 
 
@@ -777,6 +823,31 @@ def parse_method(value: str | None) -> str:
     if value not in analysis.SUGGESTION_METHODS:
         raise errors.InvalidArgumentError(
             f"`method` must be one of {sorted(analysis.SUGGESTION_METHODS)}, got {value!r}"
+        )
+    return value
+
+
+def parse_encoding(value: str | None) -> str:
+    """Parse the `encoding` parameter: one of `ENCODINGS`.
+
+    Args:
+        value: the raw parameter, or None when absent.
+
+    Returns:
+        The encoding; `"json"` when absent.
+
+    Raises:
+        errors.InvalidArgumentError: if the encoding is unknown.
+
+    Example:
+        >>> parse_encoding("base64")
+        'base64'
+    """
+    if value is None:
+        return "json"
+    if value not in ENCODINGS:
+        raise errors.InvalidArgumentError(
+            f"`encoding` must be one of {list(ENCODINGS)}, got {value!r}"
         )
     return value
 

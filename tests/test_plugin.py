@@ -8,6 +8,7 @@ written by `CurveWriter` and by raw `tf.summary.write` calls.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -406,6 +407,46 @@ def test_curves_series_match_stored_curve(client, expected):
     np.testing.assert_array_equal(as_stored(from_json(series["losses"])), losses)
     np.testing.assert_allclose(from_json(series["smoothed_losses"]), smoothed, rtol=1e-8)
     assert body["runs"][0]["stop_reason"] == stop_reason
+
+
+def decode_base64_series(value) -> np.ndarray:
+    dtype = {"float32": "<f4", "float64": "<f8"}[value["dtype"]]
+    return np.frombuffer(base64.b64decode(value["base64"]), dtype=dtype).astype(np.float64)
+
+
+def test_base64_series_equal_json_series(client):
+    runs = ["sgd/lr_finder", INFINITY_RUN, ALL_NAN_RUN, BIG_RUN]
+
+    _, as_lists, _ = curves(client, runs, width="300")
+    _, as_base64, _ = curves(client, runs, width="300", encoding="base64")
+
+    for listed, packed in zip(as_lists["runs"], as_base64["runs"], strict=True):
+        assert packed["analysis"] == listed["analysis"]
+        assert packed["series"]["learning_rates"]["dtype"] == "float32"
+        # The lists carry 9 significant digits: exact for the stored float32
+        # values, rounded for the float64 smoothed losses.
+        for name in ("learning_rates", "losses"):
+            np.testing.assert_array_equal(
+                decode_base64_series(packed["series"][name]),
+                as_stored(from_json(listed["series"][name])),
+                err_msg=name,
+            )
+        np.testing.assert_allclose(
+            decode_base64_series(packed["series"]["smoothed_losses"]),
+            from_json(listed["series"]["smoothed_losses"]),
+            rtol=1e-8,
+        )
+    # Smoothed losses need float64, except where every one is NaN.
+    assert as_base64["runs"][0]["series"]["smoothed_losses"]["dtype"] == "float64"
+
+
+def test_unknown_encoding_rejected(client):
+    status, text, _ = curves(client, ["adam/lr_finder"], encoding="xml")
+
+    assert status == 400
+    assert "`encoding`" in text
+    assert "'xml'" in text
+    assert "'base64'" in text
 
 
 def test_curves_downsample_big_run(client, expected):

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
+  decodeSeries,
   formatCount,
   formatLearningRate,
   formatLoss,
@@ -69,4 +70,24 @@ test("learning rate and loss formats", () => {
   assert.equal(formatCount(1, "point"), "1 point");
   assert.equal(formatCount(10000, "point"), "10,000 points");
   assert.equal(formatCount(2, "loss", "losses"), "2 losses");
+});
+
+test("decodeSeries reads base64 float32 and float64 series", () => {
+  // Bytes of float32 [0.5, 2] and float64 [NaN, -Infinity], little-endian.
+  const narrow = Buffer.from(new Float32Array([0.5, 2]).buffer).toString("base64");
+  const wide = Buffer.from(new Float64Array([Number.NaN, -Infinity]).buffer).toString("base64");
+
+  assert.deepEqual(Array.from(decodeSeries({ dtype: "float32", base64: narrow })), [0.5, 2]);
+  const special = decodeSeries({ dtype: "float64", base64: wide });
+  assert.ok(Number.isNaN(special[0]));
+  assert.equal(special[1], -Infinity);
+  assert.deepEqual(Array.from(decodeSeries({ dtype: "float32", base64: "AAAAPwAAAEA=" })), [0.5, 2]);
+});
+
+test("decodeSeries still reads lists and rejects malformed series", () => {
+  assert.deepEqual(Array.from(decodeSeries([1, "Infinity"])), [1, Infinity]);
+  assert.equal(decodeSeries({ dtype: "int8", base64: "AA==" }).length, 0);
+  assert.equal(decodeSeries({ dtype: "float32", base64: "AAA=" }).length, 0);
+  assert.equal(decodeSeries({ dtype: "float32", base64: "not base64!" }).length, 0);
+  assert.equal(decodeSeries(null).length, 0);
 });

@@ -54,6 +54,7 @@ test("curvesQueries encodes run names", () => {
   assert.equal(params.get("smoothing"), "0.98");
   assert.equal(params.get("method"), "steepest");
   assert.equal(params.get("width"), "812");
+  assert.equal(params.get("encoding"), "base64");
 });
 
 test("curvesQueries splits at the run limit", () => {
