@@ -321,6 +321,19 @@ def test_prefix_counter_matches_brute_force():
     assert counter.count_below(ends, limits).tolist() == expected
 
 
+def test_decreasing_run_lengths_match_pairwise_rule():
+    rng = np.random.default_rng(11)
+    for trial in range(100):
+        # Rounding gives equal values, which do not extend a strictly decreasing run.
+        values = np.round(rng.normal(size=int(rng.integers(1, 200))), int(rng.integers(0, 3)))
+        expected = []
+        for index, value in enumerate(values):
+            before = [expected[j] for j in range(index) if values[j] > value]
+            expected.append(1 + max(before, default=0))
+
+        assert analysis._decreasing_run_lengths(values).tolist() == expected, trial
+
+
 def test_flat_float32_curve_does_not_diverge():
     rates = np.geomspace(1e-7, 10.0, 100)
     losses = (2.0 / (1.0 + (rates / 1e-2) ** 2) + 0.3 + rates**2).astype(np.float32)
