@@ -175,18 +175,25 @@ def ema(values: np.ndarray, smoothing: float) -> np.ndarray:
 
     # Vectorised in blocks: within a block, v is a cumulative sum of x scaled by
     # b**-j, and the block length keeps b**-j below e**50 so nothing overflows.
+    # Each block is first averaged as if it started from zero; the value carried
+    # in from the block before then adds b**(j+1) times that value at offset j.
     log_decay = -math.log(smoothing)
     block = min(values.size, max(1, int(50.0 / log_decay)))
+    blocks = -(-values.size // block)
+    padded = np.zeros(blocks * block)
+    padded[: values.size] = values
     offsets = np.arange(block, dtype=np.float64) * log_decay
-    all_growth, all_decay = np.exp(offsets), np.exp(-offsets)
-    averaged = np.empty_like(values)
+    growth, decay = np.exp(offsets), np.exp(-offsets)
+    local = (1.0 - smoothing) * np.cumsum(padded.reshape(blocks, block) * growth, axis=1) * decay
+
+    carry_weights = smoothing * decay
+    block_decay = smoothing * decay[-1]
+    carries = np.empty(blocks)
     carry = 0.0
-    for begin in range(0, values.size, block):
-        chunk = values[begin : begin + block]
-        growth, decay = all_growth[: chunk.size], all_decay[: chunk.size]
-        running = smoothing * carry + (1.0 - smoothing) * np.cumsum(chunk * growth)
-        averaged[begin : begin + chunk.size] = decay * running
-        carry = averaged[begin + chunk.size - 1]
+    for index, end in enumerate(local[:, -1].tolist()):
+        carries[index] = carry
+        carry = block_decay * carry + end
+    averaged = (local + carries[:, None] * carry_weights[None, :]).ravel()[: values.size]
     steps = np.arange(1, values.size + 1, dtype=np.float64)
     return averaged / -np.expm1(steps * -log_decay)
 
