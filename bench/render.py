@@ -21,6 +21,13 @@ fresh page. The dashboard records `performance.now()` timestamps in
 
 The medians are printed; the target for the first render is <= 250 ms.
 
+The plugin caches parsed curves, analyses and encoded entries by each run's
+data fingerprint. The harness polls the runs route until every run is listed,
+which parses every curve; the first page load then analyzes the curves it
+shows, and later loads are served from the caches. So the first load is also
+reported on its own (`first_load_*`), next to the median of the later loads
+(`later_loads_median_first_render_ms`).
+
 Usage:
     python bench/render.py                   # 200 runs x 10,000 points, 5 repeats
     python bench/render.py --quick           # 3 runs x 200 points, 2 repeats (smoke test)
@@ -295,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             results = measure_new_server(arguments, workdir, profile)
 
+    first = results[0]
+
     def median(key_from, key_to):
         return statistics.median(result[key_to] - result[key_from] for result in results)
 
@@ -314,6 +323,16 @@ def main(argv: list[str] | None = None) -> int:
             statistics.median(r["redraw"]["painted"] for r in results), 1
         ),
         "first_render_ms": [round(r["chartDrawn"] - r["renderStart"], 1) for r in results],
+        "first_load_first_render_ms": round(first["chartDrawn"] - first["renderStart"], 1),
+        "first_load_start_to_runs_ms": round(first["runsLoaded"] - first["renderStart"], 1),
+        "first_load_curves_route_ms": round(first["curvesLoaded"] - first["runsLoaded"], 1),
+        "first_load_frontend_draw_ms": round(first["chartDrawn"] - first["curvesLoaded"], 1),
+        "first_load_all_runs_drawn_ms": round(first["allDrawn"] - first["renderStart"], 1),
+        "later_loads_median_first_render_ms": (
+            round(statistics.median(r["chartDrawn"] - r["renderStart"] for r in results[1:]), 1)
+            if len(results) > 1
+            else None
+        ),
         "svg_paths": results[-1]["paths"],
         "target_ms": TARGET_MS,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",

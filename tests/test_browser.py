@@ -875,4 +875,6 @@ def test_render_benchmark_quick_mode(servers):
     assert result["repeats"] == 2
     assert len(result["first_render_ms"]) == 2
     assert result["median_first_render_ms"] > 0
+    assert result["first_load_first_render_ms"] == result["first_render_ms"][0]
+    assert result["later_loads_median_first_render_ms"] == result["first_render_ms"][1]
     assert result["svg_paths"] >= 2 * len(ALL_RUNS)
