@@ -229,7 +229,8 @@ def smooth(values: np.ndarray, smoothing: float) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     positions = np.arange(values.size, dtype=np.float64)
     forward_mass = _kernel_mass(positions, smoothing)
-    backward_mass = _kernel_mass(values.size - 1 - positions, smoothing)
+    # The backward kernel at t has the forward mass of point size - 1 - t.
+    backward_mass = forward_mass[::-1]
 
     # ema() is the kernel sum divided by its mass; undo that to add both sides,
     # then count the centre point once.
@@ -626,9 +627,9 @@ def _smoothed_noise_sd(size: int, smoothing: float) -> np.ndarray:
     """Return the standard deviation of `smooth` at each point for unit white noise."""
     positions = np.arange(size, dtype=np.float64)
     forward_mass = _kernel_mass(positions, smoothing)
-    backward_mass = _kernel_mass(size - 1 - positions, smoothing)
+    backward_mass = forward_mass[::-1]
     forward_squares = _kernel_mass(positions, smoothing**2)
-    backward_squares = _kernel_mass(size - 1 - positions, smoothing**2)
+    backward_squares = forward_squares[::-1]
     mass = forward_mass + backward_mass - 1.0
     return np.sqrt(forward_squares + backward_squares - 1.0) / mass
 
