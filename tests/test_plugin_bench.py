@@ -22,7 +22,9 @@ def test_plugin_routes_bench_quick(capsys):
     for numbers in result["loaders"].values():
         assert len(numbers["ours_seconds"]) == 2
         assert len(numbers["theirs_seconds"]) == 2
+        assert len(numbers["ours_cached_seconds"]) == 2
         assert numbers["ratio"] > 0
+        assert numbers["ratio_cached"] > 0
         assert numbers["ours_bytes"] > 0
     report = capsys.readouterr().out
     assert "scalars_multirun" in report
