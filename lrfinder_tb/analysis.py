@@ -724,10 +724,14 @@ def analyze(
         # A test cut short never reached the rates where the loss would fall, so the
         # explanation starts with that. Read from the curve alone, it blames the model.
         if stop_reason in (STOP_DATA_EXHAUSTED, STOP_INTERRUPTED) and rates.size:
+            remedy = (
+                "give fit more batches (epochs x steps per epoch >= num_steps) or use find_lr"
+                if stop_reason == STOP_DATA_EXHAUSTED
+                else "run it again without the exception or the callback that stopped it"
+            )
             explanation = (
                 f"The range test ended early, after {rates.size} points at learning rate "
-                f"{rates[-1]:.3g}, because {STOP_REASONS[stop_reason]}; give fit more "
-                "batches (epochs x steps per epoch >= num_steps) or use find_lr. " + explanation
+                f"{rates[-1]:.3g}, because {STOP_REASONS[stop_reason]}; {remedy}. " + explanation
             )
         return LRFinderResult(
             learning_rates=rates,

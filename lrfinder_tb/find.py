@@ -73,7 +73,9 @@ def find_lr(
         The `LRFinderResult`, also available as `finder.result`.
 
     Raises:
-        ValueError: if a finder argument is invalid or the model is not compiled.
+        ValueError: if `batch_size` or a finder argument is invalid, or the model
+            is not compiled.
+        TypeError: if `finder_arguments` holds an argument `LRFinder` does not take.
         RuntimeError: if the model's distribution strategy cannot run a range test
             (Keras 3 with several workers, or ParameterServerStrategy).
 
@@ -82,6 +84,16 @@ def find_lr(
         >>> result.suggestion  # doctest: +SKIP
         0.0021
     """
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ValueError(f"find_lr: `batch_size` must be an int >= 1 or None, got {batch_size!r}.")
+    if "callbacks" in finder_arguments:
+        raise TypeError(
+            "find_lr: `callbacks` is not supported; find_lr runs fit with its own "
+            "LRFinder only. To run other callbacks during the test, add "
+            "`LRFinder(...)` to `model.fit(..., callbacks=[...])` yourself."
+        )
     finder = LRFinder(**finder_arguments)
 
     # Keras 3 fails inside fit under a multi-worker strategy before any callback

@@ -499,3 +499,16 @@ def test_fastai_valley_agrees_on_clean_descent():
     ours = analyze(rates, losses, method="valley").suggestion
     fastai = analyze(rates, losses, method="fastai_valley").suggestion
     assert fastai == pytest.approx(ours, rel=0.5)
+
+
+def test_early_end_explanation_names_its_remedy():
+    rates = np.geomspace(1e-7, 1e-6, 4)
+    losses = np.array([2.0, 2.0, 2.0, 2.0])
+
+    exhausted = analyze(rates, losses, stop_reason=analysis.STOP_DATA_EXHAUSTED)
+    interrupted = analyze(rates, losses, stop_reason=analysis.STOP_INTERRUPTED)
+
+    assert exhausted.explanation.startswith("The range test ended early, after 4 points")
+    assert "give fit more batches" in exhausted.explanation
+    assert "give fit more batches" not in interrupted.explanation
+    assert "without the exception" in interrupted.explanation

@@ -459,6 +459,19 @@ def test_generator_stops_after_num_steps(regression_data):
     assert len(result.losses) == 25
 
 
+@pytest.mark.parametrize("batch_size", [0, -5, 2.5, True])
+def test_find_lr_rejects_bad_batch_size(regression_data, batch_size):
+    x, y = regression_data
+    with pytest.raises(ValueError, match=r"find_lr: `batch_size` must be .*" + repr(batch_size)):
+        find_lr(mlp_regressor(), x, y, batch_size=batch_size, log_dir=None)
+
+
+def test_find_lr_rejects_callbacks(regression_data):
+    x, y = regression_data
+    with pytest.raises(TypeError, match=r"find_lr: `callbacks` is not supported"):
+        find_lr(mlp_regressor(), x, y, log_dir=None, callbacks=[keras.callbacks.Callback()])
+
+
 def test_find_lr_runs_across_epochs(regression_data):
     x, y = regression_data[0][:64], regression_data[1][:64]
     result = find_lr(
