@@ -420,7 +420,7 @@ def _noise_limits(
 ) -> np.ndarray:
     """Return, per point, a median difference at or above which `_diverged` is False.
 
-    `_diverged` holds for a noise below a limit and fails above it: the limit is
+    `_diverged` is True for a noise below a limit and False above it: the limit is
     `(smoothed - best) / (threshold - 1)` for the first rule and
     `min(initial - best, smoothed - initial)` for the second, each where that
     rule can hold at all. The result is that limit over the noise multiplier,

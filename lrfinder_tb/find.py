@@ -75,7 +75,7 @@ def find_lr(
     Raises:
         ValueError: if `batch_size` or a finder argument is invalid, or the model
             is not compiled.
-        TypeError: if `finder_arguments` holds an argument `LRFinder` does not take.
+        TypeError: if `finder_arguments` contains an argument `LRFinder` does not take.
         RuntimeError: if the model's distribution strategy cannot run a range test
             (Keras 3 with several workers, or ParameterServerStrategy).
 
