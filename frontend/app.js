@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // The dashboard's controller: state, data loading and wiring of the views.
 
 import { Chart } from "./chart.js";

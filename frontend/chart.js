@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // The chart: loss against a log-scaled learning rate, drawn in SVG.
 //
 // One <path> per series (raw and smoothed loss of each run), so 200 runs of
@@ -6,7 +7,7 @@
 // transparent overlay and never rebuild the paths.
 
 import { PATH_TRANSFORM, seriesPath } from "./downsample.js";
-import { clear, element, svgElement } from "./dom.js";
+import { clear, element, replaceChildrenIfChanged, svgElement } from "./dom.js";
 import { formatCount, formatLearningRate, formatLoss } from "./format.js";
 import { computeYRange, decadeTicks, linearScale, linearTicks, logScale } from "./scales.js";
 import { nearestIndex } from "./series.js";
@@ -42,6 +43,8 @@ export class Chart {
     this.view = null;
     this.hoverFrame = 0;
     this.drag = null;
+    // Prepared series -> their path elements (see `seriesPaths`).
+    this.pathCache = new WeakMap();
 
     this.frame = element(doc, "div", { class: "chart-frame" });
     this.svg = svgElement(doc, "svg", {
@@ -119,14 +122,7 @@ export class Chart {
       rect.setAttribute("width", plotWidth);
       rect.setAttribute("height", plotHeight);
     }
-    for (const layer of [
-      this.axisLayer,
-      this.regionLayer,
-      this.rawLayer,
-      this.smoothLayer,
-      this.markerLayer,
-      this.clipLayer,
-    ]) {
+    for (const layer of [this.axisLayer, this.markerLayer, this.clipLayer]) {
       clear(layer);
     }
     this.hideHover();
@@ -135,6 +131,9 @@ export class Chart {
     const domain = view.zoom || view.xDomain;
     if (!domain || view.series.length === 0) {
       this.view = null;
+      for (const layer of [this.regionLayer, this.rawLayer, this.smoothLayer]) {
+        clear(layer);
+      }
       this.message.setAttribute("x", left + plotWidth / 2);
       this.message.setAttribute("y", top + plotHeight / 2);
       this.message.textContent = view.emptyMessage;
@@ -154,27 +153,30 @@ export class Chart {
 
     this.drawAxes(xScale, yScale, view.logY, plotWidth, plotHeight);
 
-    const logLow = Math.log10(domain[0]);
-    const logFactor = plotWidth / (Math.log10(domain[1]) - logLow);
     const mapping = {
-      xOf: (logX) => left + (logX - logLow) * logFactor,
-      yOf: (value) => yScale.map(value),
-      visible: [logLow, Math.log10(domain[1])],
+      x: xScale.affine,
+      y: yScale,
+      visible: [Math.log10(domain[0]), Math.log10(domain[1])],
       clamp: [top - plotHeight, top + 2 * plotHeight],
     };
+    const mappingKey = pathMappingKey(mapping);
     const labelled = view.series.filter((entry) => entry.suggestion !== null);
     const showLabels = labelled.length <= MAX_LABELLED_RUNS;
     this.svg.classList.toggle("many-runs", !showLabels);
     const fullHeightRegions = view.series.length <= MAX_FULL_HEIGHT_REGIONS;
     let labelIndex = 0;
+    const regionNodes = [];
+    const rawNodes = [];
+    const smoothNodes = [];
 
     for (const entry of view.series) {
       const { prepared, color } = entry;
-      if (entry.region && entry.region[0] > 0 && entry.region[1] > 0) {
+      const paths = this.seriesPaths(entry, mapping, mappingKey);
+      if (hasRegion(entry)) {
         if (fullHeightRegions) {
           const x0 = xScale.map(entry.region[0]);
           const x1 = xScale.map(entry.region[1]);
-          this.regionLayer.appendChild(
+          regionNodes.push(
             svgElement(doc, "rect", {
               class: "region",
               "data-run": entry.run,
@@ -186,40 +188,10 @@ export class Chart {
             }),
           );
         }
-        const band = {
-          ...mapping,
-          visible: [Math.log10(entry.region[0]), Math.log10(entry.region[1])],
-          beyond: false,
-          smooth: true,
-        };
-        this.regionLayer.appendChild(
-          svgElement(doc, "path", {
-            class: "region-band",
-            "data-run": entry.run,
-            stroke: color,
-            transform: PATH_TRANSFORM,
-            d: seriesPath(prepared.logX, prepared.smooth, band),
-          }),
-        );
+        regionNodes.push(paths.band);
       }
-      this.rawLayer.appendChild(
-        svgElement(doc, "path", {
-          class: "raw",
-          "data-run": entry.run,
-          stroke: color,
-          transform: PATH_TRANSFORM,
-          d: seriesPath(prepared.logX, prepared.raw, mapping),
-        }),
-      );
-      this.smoothLayer.appendChild(
-        svgElement(doc, "path", {
-          class: "smoothed",
-          "data-run": entry.run,
-          stroke: color,
-          transform: PATH_TRANSFORM,
-          d: seriesPath(prepared.logX, prepared.smooth, { ...mapping, smooth: true }),
-        }),
-      );
+      rawNodes.push(paths.raw);
+      smoothNodes.push(paths.smooth);
       if (entry.suggestion !== null && entry.suggestion > 0) {
         const x = xScale.map(entry.suggestion);
         const marker = svgElement(doc, "g", { class: "suggestion", "data-run": entry.run }, [
@@ -253,8 +225,68 @@ export class Chart {
         this.markerLayer.appendChild(marker);
       }
     }
+    replaceChildrenIfChanged(this.regionLayer, regionNodes);
+    replaceChildrenIfChanged(this.rawLayer, rawNodes);
+    replaceChildrenIfChanged(this.smoothLayer, smoothNodes);
 
     this.drawNotes(view, yRange, plotWidth);
+  }
+
+  /**
+   * Return the band, raw and smoothed path elements of one series, up to date for `mapping`.
+   *
+   * Each prepared series keeps its elements. So a redraw with the same scales
+   * rebuilds no path string, and the browser parses no path again: a toggle of
+   * the log y axis and back, or a batch of runs that leaves the axes as they were.
+   *
+   * @param {{run: string, color: string, prepared: object, region: number[]|null}} entry
+   * @param {object} mapping the mapping of `seriesPath`, without `smooth`, `beyond`
+   *     and the band's visible range.
+   * @param {string} mappingKey `pathMappingKey(mapping)`.
+   * @returns {{band: SVGPathElement, raw: SVGPathElement, smooth: SVGPathElement}} the
+   *     band is drawn only for a series with a region.
+   */
+  seriesPaths(entry, mapping, mappingKey) {
+    const { prepared, region } = entry;
+    let paths = this.pathCache.get(prepared);
+    if (!paths) {
+      paths = {
+        key: null,
+        bandKey: null,
+        band: this.pathElement("region-band"),
+        raw: this.pathElement("raw"),
+        smooth: this.pathElement("smoothed"),
+      };
+      this.pathCache.set(prepared, paths);
+    }
+    if (paths.key !== mappingKey) {
+      paths.key = mappingKey;
+      paths.raw.setAttribute("d", seriesPath(prepared.logX, prepared.raw, mapping));
+      paths.smooth.setAttribute(
+        "d",
+        seriesPath(prepared.logX, prepared.smooth, { ...mapping, smooth: true }),
+      );
+    }
+    const bandKey = hasRegion(entry) ? `${mappingKey} ${region[0]} ${region[1]}` : null;
+    if (bandKey !== null && paths.bandKey !== bandKey) {
+      paths.bandKey = bandKey;
+      const band = {
+        ...mapping,
+        visible: [Math.log10(region[0]), Math.log10(region[1])],
+        beyond: false,
+        smooth: true,
+      };
+      paths.band.setAttribute("d", seriesPath(prepared.logX, prepared.smooth, band));
+    }
+    for (const node of [paths.band, paths.raw, paths.smooth]) {
+      setAttributeIfChanged(node, "data-run", entry.run);
+      setAttributeIfChanged(node, "stroke", entry.color);
+    }
+    return paths;
+  }
+
+  pathElement(className) {
+    return svgElement(this.doc, "path", { class: className, transform: PATH_TRANSFORM });
   }
 
   drawAxes(xScale, yScale, logY, plotWidth, plotHeight) {
@@ -542,5 +574,42 @@ export class Chart {
     const tipY = below ? y + 16 : Math.max(0, y - tipHeight - 16);
     this.tooltip.style.left = `${tipX}px`;
     this.tooltip.style.top = `${tipY}px`;
+  }
+}
+
+// Tell whether a series has a region that the log x axis can show.
+function hasRegion(entry) {
+  return Boolean(entry.region) && entry.region[0] > 0 && entry.region[1] > 0;
+}
+
+/**
+ * Return a string that is equal for two mappings only when all their numbers
+ * are equal, so that equal keys give equal paths.
+ *
+ * @param {{x: {origin: number, low: number, factor: number}, y: {kind: string,
+ *     affine: {origin: number, low: number, factor: number}}, visible: number[],
+ *     clamp: number[]}} mapping
+ * @returns {string}
+ */
+export function pathMappingKey(mapping) {
+  const { x, y, visible, clamp } = mapping;
+  return [
+    x.origin,
+    x.low,
+    x.factor,
+    y.kind,
+    y.affine.origin,
+    y.affine.low,
+    y.affine.factor,
+    visible[0],
+    visible[1],
+    clamp[0],
+    clamp[1],
+  ].join(" ");
+}
+
+function setAttributeIfChanged(node, name, value) {
+  if (node.getAttribute(name) !== value) {
+    node.setAttribute(name, value);
   }
 }

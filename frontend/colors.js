@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // Run colours: a fixed palette, assigned by each run's position in the sorted run list.
 //
 // TensorBoard offers plugins no access to its own run colours, and its two

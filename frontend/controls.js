@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // The controls above the chart: smoothing, suggestion method, y scale, zoom reset, downloads.
 
 import { element } from "./dom.js";

@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // Small DOM builders. Text always goes through textContent, never innerHTML:
 // run names are directory names and may contain markup.
 
@@ -69,6 +70,28 @@ export function clear(node) {
   while (node.firstChild) {
     node.removeChild(node.firstChild);
   }
+}
+
+/**
+ * Replace the children of a node, unless they already are `nodes` in this order.
+ *
+ * Re-inserting the same nodes would make the browser lay them out and, for
+ * SVG paths, build their geometry again.
+ *
+ * @param {Node} parent
+ * @param {Node[]} nodes
+ * @returns {boolean} whether the children were replaced.
+ */
+export function replaceChildrenIfChanged(parent, nodes) {
+  const current = parent.childNodes;
+  let same = current.length === nodes.length;
+  for (let i = 0; same && i < nodes.length; i++) {
+    same = current[i] === nodes[i];
+  }
+  if (!same) {
+    parent.replaceChildren(...nodes);
+  }
+  return !same;
 }
 
 /**

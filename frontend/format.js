@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // Number formatting and parsing of the JSON values the backend sends.
 //
 // TensorBoard's `http_util.Respond` writes NaN and the infinities as the strings

@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // The empty state, the error state and the list of skipped runs.
 
 import { element } from "./dom.js";

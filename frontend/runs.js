@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // The run list: colour swatches, checkboxes, a regex filter and all/none buttons.
 
 import { element } from "./dom.js";

@@ -1,17 +1,23 @@
+//# allFunctionsCalledOnLoad
 // Axis scales, tick marks and the y range of the chart.
 //
 // Log axes accept only finite values > 0; callers filter the rest before
 // asking for a range (see series.js), and the range functions skip them too.
 
+import { visibleRange } from "./downsample.js";
 import { formatNumber } from "./format.js";
 
 /**
  * Create a linear scale from a data domain to a pixel range.
  *
+ * `map(value)` computes `affine.origin + (value - affine.low) * affine.factor`;
+ * loops over many points use `affine` to avoid a call per point.
+ *
  * @param {[number, number]} domain data values at the two ends of the range.
  * @param {[number, number]} range pixel positions of the two ends.
- * @returns {{kind: string, domain: number[], range: number[], map: function(number): number,
- *     invert: function(number): number}}
+ * @returns {{kind: string, domain: number[], range: number[],
+ *     affine: {origin: number, low: number, factor: number},
+ *     map: function(number): number, invert: function(number): number}}
  * @example linearScale([0, 10], [0, 100]).map(5) // 50
  */
 export function linearScale(domain, range) {
@@ -22,6 +28,7 @@ export function linearScale(domain, range) {
     kind: "linear",
     domain: [d0, d1],
     range: [r0, r1],
+    affine: { origin: r0, low: d0, factor },
     map: (value) => r0 + (value - d0) * factor,
     invert: (pixel) => (factor === 0 ? d0 : d0 + (pixel - r0) / factor),
   };
@@ -30,10 +37,14 @@ export function linearScale(domain, range) {
 /**
  * Create a base-10 log scale from a data domain (both ends > 0) to a pixel range.
  *
+ * `map(value)` computes `affine.origin + (log10(value) - affine.low) * affine.factor`.
+ *
  * @param {[number, number]} domain data values, both finite and > 0.
  * @param {[number, number]} range pixel positions of the two ends.
- * @returns {{kind: string, domain: number[], range: number[], map: function(number): number,
- *     invert: function(number): number}} `map` returns NaN for values <= 0.
+ * @returns {{kind: string, domain: number[], range: number[],
+ *     affine: {origin: number, low: number, factor: number},
+ *     map: function(number): number, invert: function(number): number}} `map`
+ *     returns NaN for values <= 0.
  * @throws {RangeError} if a domain end is not finite or not > 0.
  * @example logScale([1e-3, 1e-1], [0, 200]).map(1e-2) // 100
  */
@@ -47,6 +58,7 @@ export function logScale(domain, range) {
     kind: "log",
     domain: [d0, d1],
     range: [range[0], range[1]],
+    affine: inner.affine,
     map: (value) => (value > 0 ? inner.map(Math.log10(value)) : Number.NaN),
     invert: (pixel) => 10 ** inner.invert(pixel),
   };
@@ -199,7 +211,8 @@ const PADDING = 0.05;
  * skipped.
  *
  * @param {{x: ArrayLike<number>, raw: ArrayLike<number>, smooth: ArrayLike<number>}[]} seriesList
- *     learning rates, raw and smoothed losses of each visible series.
+ *     learning rates (ascending, as `prepareSeries` returns them), raw and
+ *     smoothed losses of each visible series.
  * @param {{log?: boolean, xDomain?: [number, number]}} [options] `log` for a log y
  *     axis; `xDomain` restricts the points considered to that learning-rate range.
  * @returns {{domain: [number, number], clipped: boolean, clipValue: number|null,
@@ -210,79 +223,18 @@ const PADDING = 0.05;
 export function computeYRange(seriesList, options = {}) {
   const log = Boolean(options.log);
   const [xLow, xHigh] = options.xDomain || [-Infinity, Infinity];
-  const logOrNaN = (value) => (value > 0 ? Math.log10(value) : Number.NaN);
-  const transform = log ? logOrNaN : (value) => value;
   const untransform = log ? (value) => 10 ** value : (value) => value;
 
   let low = Infinity;
   let robustTop = -Infinity;
   let fullTop = -Infinity;
   let rawCount = 0;
-  let head = new Float64Array(0);
-
-  for (const series of seriesList) {
-    const size = series.x.length;
-    const hasSmooth = Boolean(series.smooth);
-
-    // Where the descent ends: the lowest smoothed value in range, or the lowest
-    // raw value when there is no smoothed curve.
-    let end = -1;
-    let lowestSmooth = Infinity;
-    let lowestRawIndex = -1;
-    let lowestRaw = Infinity;
-    for (let i = 0; i < size; i++) {
-      const x = series.x[i];
-      if (!(x >= xLow && x <= xHigh)) {
-        continue;
-      }
-      const raw = transform(series.raw[i]);
-      if (Number.isFinite(raw)) {
-        rawCount++;
-        low = Math.min(low, raw);
-        fullTop = Math.max(fullTop, raw);
-        if (raw < lowestRaw) {
-          lowestRaw = raw;
-          lowestRawIndex = i;
-        }
-      }
-      const smooth = hasSmooth ? transform(series.smooth[i]) : Number.NaN;
-      if (Number.isFinite(smooth)) {
-        low = Math.min(low, smooth);
-        fullTop = Math.max(fullTop, smooth);
-        if (smooth < lowestSmooth) {
-          lowestSmooth = smooth;
-          end = i;
-        }
-      }
-    }
-    if (end < 0) {
-      end = lowestRawIndex;
-    }
-
-    if (head.length < size) {
-      head = new Float64Array(size);
-    }
-    let headCount = 0;
-    let headSmoothTop = -Infinity;
-    for (let i = 0; i <= end; i++) {
-      const x = series.x[i];
-      if (!(x >= xLow && x <= xHigh)) {
-        continue;
-      }
-      const raw = transform(series.raw[i]);
-      if (Number.isFinite(raw)) {
-        head[headCount++] = raw;
-      }
-      const smooth = hasSmooth ? transform(series.smooth[i]) : Number.NaN;
-      if (Number.isFinite(smooth)) {
-        headSmoothTop = Math.max(headSmoothTop, smooth);
-      }
-    }
-    const rawTop = quantileOfSorted(head.subarray(0, headCount).sort(), RAW_TOP_QUANTILE);
-    const headTop = Number.isNaN(rawTop) ? headSmoothTop : Math.max(headSmoothTop, rawTop);
-    if (Number.isFinite(headTop)) {
-      robustTop = Math.max(robustTop, headTop);
-    }
+  const scans = seriesList.map((series) => scanSeries(series, xLow, xHigh, log));
+  for (const scan of scans) {
+    rawCount += scan.rawCount;
+    low = Math.min(low, scan.low);
+    fullTop = Math.max(fullTop, scan.top);
+    robustTop = Math.max(robustTop, scan.descentTop);
   }
 
   if (!Number.isFinite(low)) {
@@ -296,7 +248,11 @@ export function computeYRange(seriesList, options = {}) {
   if (Number.isFinite(robustTop)) {
     const cap = robustTop + HEADROOM * Math.max(robustTop - low, 0);
     if (fullTop > cap && cap > low) {
-      hiddenPoints = countAbove(seriesList, cap, transform, xLow, xHigh);
+      for (const scan of scans) {
+        for (const sorted of scan.sortedRaw) {
+          hiddenPoints += countAboveSorted(sorted, cap);
+        }
+      }
       if (hiddenPoints <= MAX_CLIPPED_FRACTION * rawCount) {
         top = cap;
         clipped = true;
@@ -327,18 +283,126 @@ export function computeYRange(seriesList, options = {}) {
   };
 }
 
-// Count the raw values in the x range that lie above `cap` (transformed units).
-function countAbove(seriesList, cap, transform, xLow, xHigh) {
+// Scans of series objects by x range and axis, so that a redraw with the same
+// series and x range (a toggle of the log axis, a batch of new runs) scans
+// only the new ones. Series are never changed after `prepareSeries`.
+const scanCache = new WeakMap();
+
+// Return what computeYRange needs of one series inside [xLow, xHigh], on the
+// axis's scale (log10 on a log axis, where values <= 0 do not count):
+// - `low`, `top`: the lowest and highest finite raw or smoothed value;
+// - `rawCount`: the number of finite raw values, and `sortedRaw`, the same
+//   values in two ascending arrays, for counting those above the cap;
+// - `descentTop`: the highest smoothed value of the descent, or the
+//   RAW_TOP_QUANTILE quantile of its raw values if higher, or -Infinity. The
+//   descent runs to the lowest smoothed value, or to the lowest raw value when
+//   no smoothed value is finite.
+function scanSeries(series, xLow, xHigh, log) {
+  const key = `${xLow} ${xHigh} ${log}`;
+  const cached = scanCache.get(series);
+  if (cached && cached.key === key) {
+    return cached.scan;
+  }
+  // The rates ascend, so the points inside the x range are one index range.
+  const [start, stop] = visibleRange(series.x, xLow, xHigh, false);
+  const raw = axisValues(series.raw, start, stop, log);
+  const smooth = series.smooth ? axisValues(series.smooth, start, stop, log) : null;
+
+  // One pass collects the finite raw values in order and notes, at each new
+  // lowest value, how many of them and which highest smoothed value the
+  // descent would have if it ended there. The loop compares values instead of
+  // calling Number.isFinite, Math.min or Math.max, because before the browser
+  // has compiled it each call costs more than the rest of an iteration:
+  // `value > -Infinity && value < Infinity` is the finite test.
+  const finite = new Float64Array(raw.length);
   let count = 0;
-  for (const series of seriesList) {
-    for (let i = 0; i < series.x.length; i++) {
-      const x = series.x[i];
-      if (x >= xLow && x <= xHigh && transform(series.raw[i]) > cap) {
-        count++;
+  let low = Infinity;
+  let top = -Infinity;
+  let smoothTop = -Infinity;
+  let lowestRaw = Infinity;
+  let rawDescentCount = 0;
+  let rawDescentSmoothTop = -Infinity;
+  let lowestSmooth = Infinity;
+  let smoothDescentCount = -1;
+  let smoothDescentSmoothTop = -Infinity;
+  for (let i = 0; i < raw.length; i++) {
+    const value = raw[i];
+    const rawFinite = value > -Infinity && value < Infinity;
+    if (rawFinite) {
+      finite[count++] = value;
+      if (value < low) {
+        low = value;
+      }
+      if (value > top) {
+        top = value;
       }
     }
+    const smoothed = smooth === null ? Number.NaN : smooth[i];
+    const smoothFinite = smoothed > -Infinity && smoothed < Infinity;
+    if (smoothFinite) {
+      if (smoothed < low) {
+        low = smoothed;
+      }
+      if (smoothed > top) {
+        top = smoothed;
+      }
+      if (smoothed > smoothTop) {
+        smoothTop = smoothed;
+      }
+    }
+    if (rawFinite && value < lowestRaw) {
+      lowestRaw = value;
+      rawDescentCount = count;
+      rawDescentSmoothTop = smoothTop;
+    }
+    if (smoothFinite && smoothed < lowestSmooth) {
+      lowestSmooth = smoothed;
+      smoothDescentCount = count;
+      smoothDescentSmoothTop = smoothTop;
+    }
   }
-  return count;
+
+  const bySmooth = smoothDescentCount >= 0;
+  const headCount = bySmooth ? smoothDescentCount : rawDescentCount;
+  const headSmoothTop = bySmooth ? smoothDescentSmoothTop : rawDescentSmoothTop;
+  // Both parts are sorted: the descent for its quantile, the rest so that
+  // counting the values above any cap takes a binary search, not a loop.
+  const head = finite.subarray(0, headCount).sort();
+  const tail = finite.subarray(headCount, count).sort();
+  const rawTop = quantileOfSorted(head, RAW_TOP_QUANTILE);
+  const descentTop = Number.isNaN(rawTop) ? headSmoothTop : Math.max(headSmoothTop, rawTop);
+  const scan = { low, top, rawCount: count, sortedRaw: [head, tail], descentTop };
+  scanCache.set(series, { key, scan });
+  return scan;
+}
+
+// Return values[start..stop) on the axis's scale: log10 on a log axis, where
+// values <= 0 become NaN; on a linear axis the same values.
+function axisValues(values, start, stop, log) {
+  if (!log) {
+    return ArrayBuffer.isView(values) ? values.subarray(start, stop) : values.slice(start, stop);
+  }
+  const result = new Float64Array(stop - start);
+  for (let i = start; i < stop; i++) {
+    const value = values[i];
+    result[i - start] = value > 0 ? Math.log10(value) : Number.NaN;
+  }
+  return result;
+}
+
+// Count the values above `cap` in an ascending array.
+function countAboveSorted(sorted, cap) {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle] > cap) {
+      high = middle;
+    } else {
+      low = middle + 1;
+    }
+  }
+  return sorted.length - low;
 }
 
 // The value at quantile q of an ascending array without NaN; NaN when empty.
@@ -353,23 +417,23 @@ function quantileOfSorted(sorted, q) {
 }
 
 /**
- * Compute the x (learning-rate) domain covering every finite, positive rate.
+ * Compute the x (learning-rate) domain of prepared series.
  *
- * @param {{x: ArrayLike<number>}[]} seriesList
- * @returns {[number, number]|null} null when no rate qualifies; a single rate is
+ * @param {{x: ArrayLike<number>}[]} seriesList learning rates that are finite,
+ *     > 0 and ascending, as `prepareSeries` returns them; only the first and
+ *     last of each series are read.
+ * @returns {[number, number]|null} null when no series has a point; a single rate is
  *     widened by half a decade on each side.
- * @example computeXDomain([{x: [1e-5, 1e-1]}]) // [1e-5, 0.1]
+ * @example computeXDomain([{x: [1e-5, 1e-3, 1e-1]}]) // [1e-5, 0.1]
  */
 export function computeXDomain(seriesList) {
   let low = Infinity;
   let high = -Infinity;
   for (const series of seriesList) {
-    for (let i = 0; i < series.x.length; i++) {
-      const x = series.x[i];
-      if (x > 0 && Number.isFinite(x)) {
-        low = Math.min(low, x);
-        high = Math.max(high, x);
-      }
+    const size = series.x.length;
+    if (size > 0) {
+      low = Math.min(low, series.x[0]);
+      high = Math.max(high, series.x[size - 1]);
     }
   }
   if (!Number.isFinite(low)) {

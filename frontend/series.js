@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // Drawable series: points filtered for the log axes, and nearest-point search.
 
 /**
@@ -37,43 +38,80 @@ export function prepareSeries(series, options = {}) {
   const smoothed = series.smoothed_losses || [];
   const length = Math.min(rates.length, losses.length);
 
-  const order = [];
-  let droppedX = 0;
-  let sorted = true;
-  for (let i = 0; i < length; i++) {
-    if (!isDrawable(rates[i], true)) {
-      droppedX++;
-      continue;
+  // First try the usual case, a curve whose rates are all drawable and
+  // ascending, where the point drawn at each position is the point at the
+  // same index.
+  const drawn = { rates, losses, smoothed, order: null, logY };
+  let size = length;
+  let arrays = preparedArrays(size);
+  let droppedRaw = fillPrepared(drawn, arrays);
+  if (droppedRaw < 0) {
+    // `order[position]` is the index of the point drawn at `position`.
+    const order = [];
+    let ascending = true;
+    for (let i = 0; i < length; i++) {
+      if (isDrawable(rates[i], true)) {
+        ascending = ascending && (order.length === 0 || rates[i] >= rates[order[order.length - 1]]);
+        order.push(i);
+      }
     }
-    if (order.length > 0 && rates[i] < rates[order[order.length - 1]]) {
-      sorted = false;
+    if (!ascending) {
+      order.sort((a, b) => rates[a] - rates[b] || a - b);
     }
-    order.push(i);
+    drawn.order = order;
+    size = order.length;
+    arrays = preparedArrays(size);
+    droppedRaw = fillPrepared(drawn, arrays);
   }
-  if (!sorted) {
-    order.sort((a, b) => rates[a] - rates[b] || a - b);
-  }
+  return { ...arrays, droppedX: length - size, droppedRaw };
+}
 
-  const size = order.length;
-  const x = new Float64Array(size);
-  const logX = new Float64Array(size);
-  const raw = new Float64Array(size);
-  const smooth = new Float64Array(size);
+function preparedArrays(size) {
+  return {
+    x: new Float64Array(size),
+    logX: new Float64Array(size),
+    raw: new Float64Array(size),
+    smooth: new Float64Array(size),
+  };
+}
+
+// Fill the prepared arrays in drawing order and return the number of raw
+// losses that became NaN because the y axis cannot show them, or -1 when a
+// rate is not drawable or lower than the one before, which needs an `order`.
+//
+// The loop is a function of its own that returns a number: a browser that
+// compiles a loop while it runs (on-stack replacement) has no type information
+// yet for the code after the loop, and would leave that compiled code again
+// on every call. The per-point tests are isDrawable written out, because
+// before the loop is compiled a call per point costs more than the rest of an
+// iteration.
+function fillPrepared(drawn, arrays) {
+  const { rates, losses, smoothed, order } = drawn;
+  const { x, logX, raw, smooth } = arrays;
+  // A loss is drawable when it lies above `floor` and below Infinity (NaN does neither).
+  const floor = drawn.logY ? 0 : -Infinity;
   let droppedRaw = 0;
-  for (let position = 0; position < size; position++) {
-    const i = order[position];
-    x[position] = rates[i];
-    logX[position] = Math.log10(rates[i]);
-    if (isDrawable(losses[i], logY)) {
-      raw[position] = losses[i];
+  let previous = 0;
+  for (let position = 0; position < x.length; position++) {
+    const i = order === null ? position : order[position];
+    const rate = rates[i];
+    if (!(rate > 0 && rate < Infinity && rate >= previous)) {
+      return -1;
+    }
+    previous = rate;
+    x[position] = rate;
+    logX[position] = Math.log10(rate);
+    const loss = losses[i];
+    if (loss > floor && loss < Infinity) {
+      raw[position] = loss;
     } else {
       raw[position] = Number.NaN;
       droppedRaw++;
     }
     const value = i < smoothed.length ? smoothed[i] : Number.NaN;
-    smooth[position] = isDrawable(value, logY) ? value : Number.NaN;
+    smooth[position] = value > floor && value < Infinity ? value : Number.NaN;
   }
-  return { x, logX, raw, smooth, droppedX, droppedRaw };
+  return droppedRaw;
 }
 
 /**

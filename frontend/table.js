@@ -1,7 +1,8 @@
+//# allFunctionsCalledOnLoad
 // The table of results under the chart: one row per selected run, sortable by column.
 
 import { compareCodePoints } from "./colors.js";
-import { copyText, element } from "./dom.js";
+import { copyText, element, replaceChildrenIfChanged } from "./dom.js";
 import { formatCount, formatLearningRate, formatLoss } from "./format.js";
 
 // The stop reasons the callback writes, with the descriptions of
@@ -106,6 +107,29 @@ export function sortRows(rows, key, direction) {
   });
 }
 
+/**
+ * Tell whether two table rows show the same values.
+ *
+ * @param {ReturnType<typeof tableRows>[number]} a
+ * @param {ReturnType<typeof tableRows>[number]} b
+ * @returns {boolean}
+ * @example sameRow({run: "a", region: [1, 2]}, {run: "a", region: [1, 2]}) // true
+ */
+export function sameRow(a, b) {
+  for (const key of Object.keys(a)) {
+    const left = a[key];
+    const right = b[key];
+    if (Array.isArray(left) && Array.isArray(right)) {
+      if (left.length !== right.length || left.some((value, i) => !Object.is(value, right[i]))) {
+        return false;
+      }
+    } else if (!Object.is(left, right)) {
+      return false;
+    }
+  }
+  return Object.keys(a).length === Object.keys(b).length;
+}
+
 /** The results table; `update` redraws it from rows. */
 export class ResultsTable {
   /**
@@ -118,6 +142,9 @@ export class ResultsTable {
     this.sortDirection = "ascending";
     this.rows = [];
     this.stopReasons = new Map();
+    // Run -> the row last drawn for it, its stop-reason text and its <tr>, so
+    // that a redraw rebuilds only the rows whose values changed.
+    this.drawnRows = new Map();
     this.table = element(doc, "table", { class: "results" });
     this.head = element(doc, "thead");
     this.body = element(doc, "tbody");
@@ -177,16 +204,26 @@ export class ResultsTable {
   renderBody() {
     const doc = this.doc;
     const rows = sortRows(this.rows, this.sortKey, this.sortDirection);
-    this.body.replaceChildren(...rows.map((row) => this.renderRow(row)));
+    const drawn = new Map();
+    const elements = rows.map((row) => {
+      const reason = describeStopReason(row.stopReason, this.stopReasons);
+      const previous = this.drawnRows.get(row.run);
+      const reusable = previous && previous.reason === reason && sameRow(previous.row, row);
+      const tr = reusable ? previous.tr : this.renderRow(row, reason);
+      drawn.set(row.run, { row, reason, tr });
+      return tr;
+    });
+    this.drawnRows = drawn;
     if (rows.length === 0) {
       const cell = element(doc, "td", { colspan: COLUMNS.length, class: "muted" }, [
         "No run selected.",
       ]);
-      this.body.appendChild(element(doc, "tr", {}, [cell]));
+      elements.push(element(doc, "tr", {}, [cell]));
     }
+    replaceChildrenIfChanged(this.body, elements);
   }
 
-  renderRow(row) {
+  renderRow(row, reason) {
     const doc = this.doc;
     const swatch = element(doc, "span", { class: "swatch", style: `background:${row.color}` });
     const runCell = element(doc, "td", { class: "run" }, [
@@ -234,7 +271,7 @@ export class ResultsTable {
         : row.points.toLocaleString("en-US");
 
     const reasonCell = element(doc, "td", { class: "stop-reason" }, [
-      element(doc, "div", { text: describeStopReason(row.stopReason, this.stopReasons) }),
+      element(doc, "div", { text: reason }),
     ]);
     if (row.suggestion === null && row.explanation) {
       reasonCell.appendChild(element(doc, "div", { class: "explanation", text: row.explanation }));

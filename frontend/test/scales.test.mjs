@@ -191,9 +191,157 @@ test("computeYRange of several runs covers every descent", () => {
   assert.ok(range.domain[0] <= 0.5);
 });
 
-test("computeXDomain spans finite positive rates", () => {
-  assert.deepEqual(computeXDomain([{ x: [0, 1e-5, Number.NaN, 1e-1, Infinity] }]), [1e-5, 0.1]);
-  assert.equal(computeXDomain([{ x: [0, -1] }]), null);
+// computeYRange written out directly from its description, as the reference.
+function referenceYRange(seriesList, { log = false, xDomain = [-Infinity, Infinity] } = {}) {
+  const axis = (value) => {
+    if (!log) {
+      return value;
+    }
+    return value > 0 ? Math.log10(value) : Number.NaN;
+  };
+  const inRange = (x) => x >= xDomain[0] && x <= xDomain[1];
+
+  let low = Infinity;
+  let fullTop = -Infinity;
+  let robustTop = -Infinity;
+  let rawCount = 0;
+  const finiteRaw = [];
+  for (const { x, raw, smooth } of seriesList) {
+    const points = Array.from(x).flatMap((value, i) =>
+      inRange(value) ? [{ raw: axis(raw[i]), smooth: axis(smooth[i]) }] : [],
+    );
+    const finite = (value) => Number.isFinite(value);
+    for (const point of points) {
+      for (const value of [point.raw, point.smooth].filter(finite)) {
+        low = Math.min(low, value);
+        fullTop = Math.max(fullTop, value);
+      }
+    }
+    const raws = points.map((point) => point.raw).filter(finite);
+    rawCount += raws.length;
+    finiteRaw.push(...raws);
+
+    // The descent ends at the first lowest smoothed value, or raw value without one.
+    const smooths = points.map((point) => point.smooth);
+    const key = smooths.some(finite) ? "smooth" : "raw";
+    const values = points.map((point) => point[key]);
+    const lowest = Math.min(...values.filter(finite));
+    const end = values.findIndex((value) => value === lowest);
+    const head = points.slice(0, end + 1);
+    const headRaw = head.map((point) => point.raw).filter(finite).sort((a, b) => a - b);
+    const smoothTop = Math.max(...head.map((point) => point.smooth).filter(finite));
+    let rawTop = Number.NaN;
+    if (headRaw.length > 0) {
+      const position = (headRaw.length - 1) * 0.98;
+      const below = Math.floor(position);
+      const above = Math.min(headRaw.length - 1, below + 1);
+      rawTop = headRaw[below] + (headRaw[above] - headRaw[below]) * (position - below);
+    }
+    const top = Number.isNaN(rawTop) ? smoothTop : Math.max(smoothTop, rawTop);
+    if (Number.isFinite(top)) {
+      robustTop = Math.max(robustTop, top);
+    }
+  }
+
+  if (!Number.isFinite(low)) {
+    return { empty: true };
+  }
+  let top = fullTop;
+  let hiddenPoints = 0;
+  let clipped = false;
+  if (Number.isFinite(robustTop)) {
+    const cap = robustTop + 0.25 * Math.max(robustTop - low, 0);
+    if (fullTop > cap && cap > low) {
+      hiddenPoints = finiteRaw.filter((value) => value > cap).length;
+      clipped = hiddenPoints <= 0.4 * rawCount;
+      top = clipped ? cap : top;
+      hiddenPoints = clipped ? hiddenPoints : 0;
+    }
+  }
+  return { low, top, clipped, hiddenPoints };
+}
+
+test("computeYRange matches its description on random series", () => {
+  let state = 7;
+  const next = () => {
+    state = (state * 48271) % 2147483647;
+    return state / 2147483647;
+  };
+  for (let trial = 0; trial < 200; trial++) {
+    const count = 1 + Math.floor(next() * 40);
+    const seriesList = Array.from({ length: 1 + (trial % 3) }, () => {
+      const x = Array.from({ length: count }, (_, i) => 10 ** (-6 + (6 * i) / count));
+      // A falling then diverging curve with noise, a few NaN and a few values < 0.
+      const raw = x.map((_, i) => {
+        const r = next();
+        if (r < 0.05) {
+          return Number.NaN;
+        }
+        if (r < 0.1) {
+          return -r;
+        }
+        return 2 - i / count + 3 * (i / count) ** 6 + r;
+      });
+      const smooth = raw.map((value, i) => {
+        return next() < 0.1 ? Number.NaN : Math.abs(value) + i * 1e-3;
+      });
+      return {
+        x: Float64Array.from(x),
+        raw: Float64Array.from(raw),
+        smooth: Float64Array.from(smooth),
+      };
+    });
+    const log = trial % 2 === 1;
+    const xDomain = trial % 4 >= 2 ? [10 ** (-5 + next()), 10 ** (-2 + next())] : undefined;
+    const range = computeYRange(seriesList, { log, xDomain });
+    const expected = referenceYRange(seriesList, { log, xDomain });
+    assert.equal(range.empty, Boolean(expected.empty), `trial ${trial}`);
+    if (expected.empty) {
+      continue;
+    }
+    assert.equal(range.clipped, expected.clipped, `trial ${trial}`);
+    assert.equal(range.hiddenPoints, expected.hiddenPoints, `trial ${trial}`);
+    const untransform = log ? (value) => 10 ** value : (value) => value;
+    const bottom = range.domain[0];
+    assert.ok(bottom <= untransform(expected.low), `trial ${trial}: bottom ${bottom}`);
+    if (expected.clipped) {
+      assert.equal(range.clipValue, untransform(expected.top), `trial ${trial}`);
+    } else {
+      assert.ok(range.domain[1] >= untransform(expected.top), `trial ${trial}`);
+    }
+  }
+});
+
+test("computeYRange gives the same range again for the same series", () => {
+  const series = rangeTestCurve();
+  const prepared = {
+    x: Float64Array.from(series.x),
+    raw: Float64Array.from(series.raw),
+    smooth: Float64Array.from(series.smooth),
+  };
+  const first = computeYRange([prepared], { xDomain: [series.x[10], series.x[90]] });
+  const zoomed = computeYRange([prepared], { xDomain: [series.x[72], series.x[99]] });
+  const again = computeYRange([prepared], { xDomain: [series.x[10], series.x[90]] });
+  assert.deepEqual(again, first);
+  assert.notDeepEqual(zoomed, first);
+  const fromArrays = computeYRange([series], { log: true });
+  assert.deepEqual(computeYRange([prepared], { log: true }), fromArrays);
+});
+
+test("computeXDomain spans the ends of prepared series", () => {
+  assert.deepEqual(computeXDomain([{ x: [1e-5, 1e-3] }, { x: [1e-4, 1e-1] }]), [1e-5, 0.1]);
+  assert.deepEqual(computeXDomain([{ x: [] }, { x: [1e-3, 1e-2] }]), [1e-3, 1e-2]);
+  assert.equal(computeXDomain([{ x: [] }]), null);
+  assert.equal(computeXDomain([]), null);
   const single = computeXDomain([{ x: [1e-3] }]);
   assert.ok(single[0] < 1e-3 && single[1] > 1e-3);
+});
+
+test("linearScale and logScale map through their affine coefficients", () => {
+  const linear = linearScale([2, 4], [100, 0]);
+  const { origin, low, factor } = linear.affine;
+  assert.equal(origin + (3 - low) * factor, linear.map(3));
+  const log = logScale([1e-3, 10], [0, 800]);
+  const affine = log.affine;
+  assert.equal(affine.origin + (Math.log10(0.02) - affine.low) * affine.factor, log.map(0.02));
 });

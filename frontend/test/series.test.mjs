@@ -51,6 +51,34 @@ test("prepareSeries sorts rates that do not increase", () => {
   assert.deepEqual(Array.from(prepared.raw), [1, 2, 3]);
 });
 
+test("prepareSeries drops and sorts in one curve", () => {
+  const prepared = prepareSeries(
+    {
+      learning_rates: Float64Array.from([1e-3, Number.NaN, 1e-5, 1e-4, 1e-4]),
+      losses: Float64Array.from([3, 9, 1, 2, -1]),
+      smoothed_losses: Float64Array.from([3, 9, 1, 2, 2.5]),
+    },
+    { logY: true },
+  );
+  assert.deepEqual(Array.from(prepared.x), [1e-5, 1e-4, 1e-4, 1e-3]);
+  // Equal rates keep their order, and a loss <= 0 is a gap on a log axis.
+  assert.deepEqual(Array.from(prepared.raw.subarray(0, 2)), [1, 2]);
+  assert.ok(Number.isNaN(prepared.raw[2]));
+  assert.deepEqual(Array.from(prepared.smooth), [1, 2, 2.5, 3]);
+  assert.equal(prepared.droppedX, 1);
+  assert.equal(prepared.droppedRaw, 1);
+});
+
+test("prepareSeries keeps ascending rates in place", () => {
+  const rates = Float64Array.from({ length: 50 }, (_, i) => 10 ** (-7 + i / 10));
+  const losses = Float64Array.from(rates, (_, i) => 2 - i / 50);
+  const prepared = prepareSeries({ learning_rates: rates, losses, smoothed_losses: losses });
+  assert.deepEqual(prepared.x, rates);
+  assert.deepEqual(prepared.raw, losses);
+  assert.equal(prepared.droppedX, 0);
+  assert.equal(prepared.logX[10], Math.log10(rates[10]));
+});
+
 test("prepareSeries accepts a missing smoothed series", () => {
   const prepared = prepareSeries({ learning_rates: [1e-3], losses: [1], smoothed_losses: [] });
   assert.ok(Number.isNaN(prepared.smooth[0]));

@@ -5,7 +5,10 @@ import { csvNumber, csvText, curvesToCsv, curvesToJson } from "../download.js";
 import { HttpError, NetworkError } from "../model.js";
 import { EMPTY_SNIPPET, describeError } from "../panels.js";
 import { filterRuns } from "../runs.js";
-import { describeStopReason, sortRows, tableRows } from "../table.js";
+import { pathMappingKey } from "../chart.js";
+import { replaceChildrenIfChanged } from "../dom.js";
+import { linearScale, logScale } from "../scales.js";
+import { describeStopReason, sameRow, sortRows, tableRows } from "../table.js";
 
 function curve(run, overrides = {}) {
   return {
@@ -134,4 +137,63 @@ test("describeStopReason prefers the backend's descriptions", () => {
     describeStopReason("sweep_complete", descriptions),
     "sweep complete: the sweep reached its last learning rate",
   );
+});
+
+test("sameRow compares every shown value", () => {
+  const [row] = tableRows([curve("a")], new Map([["a", "#4e79a7"]]));
+  const copy = { ...row, region: [...row.region] };
+  assert.equal(sameRow(row, copy), true);
+  assert.equal(sameRow(row, { ...copy, color: "#f28e2b" }), false);
+  assert.equal(sameRow(row, { ...copy, region: [row.region[0], 1] }), false);
+  assert.equal(sameRow(row, { ...copy, region: null }), false);
+  assert.equal(sameRow(row, { ...copy, minLoss: null }), false);
+  const notANumber = { ...row, suggestion: Number.NaN };
+  assert.equal(sameRow(notANumber, { ...copy, suggestion: Number.NaN }), true);
+});
+
+// A parent node with the two members replaceChildrenIfChanged uses.
+function fakeParent(children) {
+  const parent = {
+    childNodes: [...children],
+    replaced: 0,
+    replaceChildren(...nodes) {
+      parent.childNodes = nodes;
+      parent.replaced++;
+    },
+  };
+  return parent;
+}
+
+test("replaceChildrenIfChanged leaves equal children alone", () => {
+  const [a, b, c] = [{}, {}, {}];
+  const parent = fakeParent([a, b]);
+  assert.equal(replaceChildrenIfChanged(parent, [a, b]), false);
+  assert.equal(parent.replaced, 0);
+  assert.equal(replaceChildrenIfChanged(parent, [b, a]), true);
+  assert.deepEqual(parent.childNodes, [b, a]);
+  assert.equal(replaceChildrenIfChanged(parent, [b, a, c]), true);
+  assert.equal(replaceChildrenIfChanged(parent, []), true);
+  assert.equal(parent.childNodes.length, 0);
+  assert.equal(parent.replaced, 3);
+});
+
+test("pathMappingKey differs when any number of the mapping does", () => {
+  const mapping = {
+    x: logScale([1e-7, 10], [64, 1072]).affine,
+    y: linearScale([0.4, 3], [376, 16]),
+    visible: [-7, 1],
+    clamp: [-344, 736],
+  };
+  const key = pathMappingKey(mapping);
+  assert.equal(pathMappingKey({ ...mapping, y: linearScale([0.4, 3], [376, 16]) }), key);
+  const changed = [
+    { ...mapping, x: logScale([1e-7, 10], [64, 1073]).affine },
+    { ...mapping, y: linearScale([0.4, 3.0000001], [376, 16]) },
+    { ...mapping, y: logScale([0.4, 3], [376, 16]) },
+    { ...mapping, visible: [-6, 1] },
+    { ...mapping, clamp: [-344, 737] },
+  ];
+  for (const other of changed) {
+    assert.notEqual(pathMappingKey(other), key);
+  }
 });
