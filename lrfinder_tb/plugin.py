@@ -23,6 +23,8 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import dataclasses
+import gzip
+import hashlib
 import importlib.resources
 import json
 import logging
@@ -77,6 +79,7 @@ _TAGS = (metadata.CURVE_TAG, metadata.STATUS_TAG)
 # and 80 KB of smoothed losses, so each bound keeps several hundred runs.
 ENTRY_CACHE_CHARACTERS = 64 * 1024 * 1024
 ANALYSIS_CACHE_BYTES = 64 * 1024 * 1024
+COMPRESSED_CACHE_BYTES = 16 * 1024 * 1024
 
 
 class RawJSON(str):
@@ -138,6 +141,10 @@ class LRFinderPlugin(base_plugin.TBPlugin):
         self._parsed: dict[str, tuple[tuple, RunCurve]] = {}
         self._parsed_lock = threading.Lock()
         self._entries = SizedLRUCache(ENTRY_CACHE_CHARACTERS, len)
+        # Gzipped curves bodies by the SHA-256 of their text: TensorBoard's
+        # `http_util.Respond` spends about 20 ms compressing the 0.5 MB answer
+        # for 10 runs of 10,000 points, on every reload of unchanged runs.
+        self._compressed = SizedLRUCache(COMPRESSED_CACHE_BYTES, len)
         self._analyses = SizedLRUCache(
             ANALYSIS_CACHE_BYTES, lambda result: result.smoothed_losses.nbytes + 1024
         )
@@ -195,7 +202,15 @@ class LRFinderPlugin(base_plugin.TBPlugin):
             width=width,
             encoding=encoding,
         )
-        return http_util.Respond(request, encode_json(body), "application/json")
+        content = encode_json(body).encode("utf-8")
+        key = hashlib.sha256(content).digest()
+        compressed = self._compressed.get(key)
+        if compressed is None:
+            # The level `http_util.Respond` uses for text it compresses itself.
+            compressed = gzip.compress(content, compresslevel=3, mtime=0)
+            self._compressed.put(key, compressed)
+        # Respond decompresses again for a client that does not accept gzip.
+        return http_util.Respond(request, compressed, "application/json", content_encoding="gzip")
 
     @wrappers.Request.application
     def _serve_static(self, request):

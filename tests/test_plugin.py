@@ -9,6 +9,7 @@ written by `CurveWriter` and by raw `tf.summary.write` calls.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import logging
 import os
@@ -556,6 +557,18 @@ def test_unchanged_runs_not_read_or_analyzed_again(data_provider, monkeypatch):
     _, other_smoothing, _ = curves(client, shown, smoothing="0.5")
     assert other_smoothing["smoothing"] == 0.5
     assert len(analyses) == 4
+
+
+def test_curves_gzipped_for_clients_that_accept_it(client):
+    url = f"{PREFIX}/curves?" + urllib.parse.urlencode([("run", "sgd/lr_finder")])
+
+    plain = client.get(url)
+    for _ in range(2):
+        zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert zipped.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(zipped.get_data()) == plain.get_data()
+    assert "Content-Encoding" not in plain.headers
+    assert json.loads(plain.get_data())["runs"][0]["run"] == "sgd/lr_finder"
 
 
 def test_data_older_than_listing_not_cached():
