@@ -198,15 +198,27 @@ export class App {
     if (result.stale) {
       return;
     }
-    this.applyRuns(result.value);
+    this.applyRuns(result.value, { renderList: false });
     if (this.names.length === 0) {
+      this.runList.render();
       this.showEmpty();
       return;
     }
-    await this.loadCurves({ force: true });
+    // Ask for the first curves before building the run list, so the backend
+    // works on them while the page builds a list of possibly hundreds of runs.
+    const loading = this.loadCurves({ force: true });
+    this.runList.render();
+    await loading;
   }
 
-  applyRuns(listing) {
+  /**
+   * Take a runs listing: names, selection, colors, methods and defaults.
+   *
+   * @param {ReturnType<typeof import("./model.js").parseRunsResponse>} listing
+   * @param {{renderList?: boolean}} [options] `renderList: false` leaves building
+   *     the run list's elements to the caller.
+   */
+  applyRuns(listing, options = {}) {
     this.timings.runsLoaded ??= performance.now();
     const names = sortRunNames(listing.runs.map((entry) => entry.run));
     if (this.knownNames.size === 0 && this.deepLinkRuns !== null) {
@@ -234,7 +246,9 @@ export class App {
     if (this.settings.smoothing === null) {
       this.settings.smoothing = listing.defaultSmoothing ?? 0.98;
     }
-    this.runList.setRuns(this.names, this.colors, this.selected, this.settings.filter);
+    this.runList.setRuns(this.names, this.colors, this.selected, this.settings.filter, {
+      render: options.renderList ?? true,
+    });
     this.syncControls();
   }
 

@@ -89,8 +89,10 @@ export class RunList {
    * @param {Map<string, string>} colors
    * @param {Set<string>} selected
    * @param {string} filter
+   * @param {{render?: boolean}} [options] `render: false` defers building the
+   *     list's elements to a later `render()`.
    */
-  setRuns(names, colors, selected, filter) {
+  setRuns(names, colors, selected, filter, options = {}) {
     this.names = names;
     this.colors = colors;
     this.selected = selected;
@@ -100,7 +102,9 @@ export class RunList {
     if (this.filterInput.value !== this.filter) {
       this.filterInput.value = this.filter;
     }
-    this.render();
+    if (options.render ?? true) {
+      this.render();
+    }
   }
 
   setVisibleSelected(selected) {
