@@ -833,13 +833,9 @@ def parse_method(value: str | None) -> str:
         >>> parse_method("valley")
         'valley'
     """
-    if value is None:
-        return analysis.DEFAULT_METHOD
-    if value not in analysis.SUGGESTION_METHODS:
-        raise errors.InvalidArgumentError(
-            f"`method` must be one of {sorted(analysis.SUGGESTION_METHODS)}, got {value!r}"
-        )
-    return value
+    return _parse_choice(
+        "method", value, sorted(analysis.SUGGESTION_METHODS), analysis.DEFAULT_METHOD
+    )
 
 
 def parse_encoding(value: str | None) -> str:
@@ -858,12 +854,15 @@ def parse_encoding(value: str | None) -> str:
         >>> parse_encoding("base64")
         'base64'
     """
+    return _parse_choice("encoding", value, list(ENCODINGS), "json")
+
+
+def _parse_choice(name: str, value: str | None, choices: list[str], default: str) -> str:
+    """Return `value`, or `default` when it is None; raise unless it is one of `choices`."""
     if value is None:
-        return "json"
-    if value not in ENCODINGS:
-        raise errors.InvalidArgumentError(
-            f"`encoding` must be one of {list(ENCODINGS)}, got {value!r}"
-        )
+        return default
+    if value not in choices:
+        raise errors.InvalidArgumentError(f"`{name}` must be one of {choices}, got {value!r}")
     return value
 
 

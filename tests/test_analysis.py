@@ -281,6 +281,12 @@ def test_monitor_matches_fastai_rule_for_positive_loss():
     assert smoothed[-2] <= 4.0 * smoothed[:-1].min()
 
 
+def online_divergence(curve) -> int | None:
+    """Return the index where a DivergenceMonitor fed point by point first fires."""
+    monitor = DivergenceMonitor(4.0)
+    return next((index for index, loss in enumerate(curve) if monitor.update(loss)), None)
+
+
 def test_find_divergence_matches_online_monitor():
     rng = np.random.default_rng(8)
     rates = np.geomspace(1e-7, 10.0, 300)
@@ -290,9 +296,7 @@ def test_find_divergence_matches_online_monitor():
         curve = sigmoid_curve(rates, center, low=low, high=low + rng.uniform(0.1, 3.0))
         curve = curve + rng.uniform(0, 0.3) * rng.normal(size=rates.size)
         curve = curve + rng.uniform(0, 50) * (rates / 10.0) ** rng.uniform(0.5, 2.0)
-        monitor = DivergenceMonitor(4.0)
-        online = next((index for index, loss in enumerate(curve) if monitor.update(loss)), None)
-        assert find_divergence(curve) == online, trial
+        assert find_divergence(curve) == online_divergence(curve), trial
 
 
 def test_find_divergence_matches_monitor_long_noisy():
@@ -304,9 +308,7 @@ def test_find_divergence_matches_monitor_long_noisy():
         curve = sigmoid_curve(rates, 10.0 ** rng.uniform(-5, -2), low=0.3, high=2.3)
         curve = curve * (1.0 + rng.uniform(0.0, 0.6) * rng.normal(size=rates.size))
         curve = curve + rng.uniform(0, 5) * (rates / 10.0) ** rng.uniform(0.3, 1.0)
-        monitor = DivergenceMonitor(4.0)
-        online = next((index for index, loss in enumerate(curve) if monitor.update(loss)), None)
-        assert find_divergence(curve) == online, trial
+        assert find_divergence(curve) == online_divergence(curve), trial
 
 
 def test_prefix_counter_matches_brute_force():
