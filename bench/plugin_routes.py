@@ -22,9 +22,9 @@ requests alternate between the routes, so that all meet the same background load
 
 The plugin caches parsed curves and analyzed entries by each run's data
 fingerprint, so a repeated request is served from memory. Ours is therefore
-timed twice: uncached, through a new plugin instance for each request, which
-reads, analyzes and encodes every run as a first request does; and cached,
-through one plugin instance that has answered the same request before. The
+timed twice. Uncached, a new plugin instance serves each request, so it reads,
+analyzes and encodes every run as a first request does. Cached, one plugin
+instance that has served the same request before serves it again. The
 script prints the medians and the ratios ours / theirs; the target is <= 1.0,
 and `ratio` is the uncached one.
 

@@ -23,7 +23,7 @@ The medians are printed; the target for the first render is <= 250 ms.
 
 The plugin caches parsed curves, analyses and encoded entries by each run's
 data fingerprint. The harness polls the runs route until every run is listed,
-which parses every curve; the first page load then analyzes the curves it
+which parses every curve. The first page load then analyzes the curves it
 shows, and later loads are served from the caches. So the first load is also
 reported on its own (`first_load_*`), next to the median of the later loads
 (`later_loads_median_first_render_ms`).

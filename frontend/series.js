@@ -75,13 +75,13 @@ function preparedArrays(size) {
   };
 }
 
-// Fill the prepared arrays in drawing order and return the number of raw
-// losses that became NaN because the y axis cannot show them, or -1 when a
-// rate is not drawable or lower than the one before, which needs an `order`.
+// Fill the prepared arrays in drawing order. Return the number of raw losses
+// that became NaN because the y axis cannot show them. Return -1 when a rate is
+// not drawable or lower than the one before, because then an `order` is needed.
 //
-// The loop is a function of its own that returns a number: a browser that
+// The loop is a function of its own that returns a number. A browser that
 // compiles a loop while it runs (on-stack replacement) has no type information
-// yet for the code after the loop, and would leave that compiled code again
+// yet for the code after the loop, so it would leave that compiled code again
 // on every call. The per-point tests are isDrawable written out, because
 // before the loop is compiled a call per point costs more than the rest of an
 // iteration.

@@ -175,7 +175,7 @@ def ema(values: np.ndarray, smoothing: float) -> np.ndarray:
 
     # Vectorised in blocks: within a block, v is a cumulative sum of x scaled by
     # b**-j, and the block length keeps b**-j below e**50 so nothing overflows.
-    # Each block is first averaged as if it started from zero; the value carried
+    # Each block is first averaged as if it started from zero. The value carried
     # in from the block before then adds b**(j+1) times that value at offset j.
     log_decay = -math.log(smoothing)
     block = min(values.size, max(1, int(50.0 / log_decay)))

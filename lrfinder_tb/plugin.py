@@ -141,8 +141,8 @@ class LRFinderPlugin(base_plugin.TBPlugin):
         self._parsed: dict[str, tuple[tuple, RunCurve]] = {}
         self._parsed_lock = threading.Lock()
         self._entries = SizedLRUCache(ENTRY_CACHE_CHARACTERS, len)
-        # Gzipped curves bodies by the SHA-256 of their text: TensorBoard's
-        # `http_util.Respond` spends about 20 ms compressing the 0.5 MB answer
+        # Gzipped curves bodies by the SHA-256 of their text. TensorBoard's
+        # `http_util.Respond` spends about 20 ms compressing the 0.5 MB response
         # for 10 runs of 10,000 points, on every reload of unchanged runs.
         self._compressed = SizedLRUCache(COMPRESSED_CACHE_BYTES, len)
         self._analyses = SizedLRUCache(
@@ -438,10 +438,8 @@ class LRFinderPlugin(base_plugin.TBPlugin):
     ) -> RawJSON:
         """Return the curves route's entry for one run as JSON, from the caches if possible."""
         if fingerprint is None:
-            entry = _curve_entry(
-                curve, smoothing=smoothing, method=method, width=width, encoding=encoding
-            )
-            return RawJSON(encode_json(entry))
+            result = _analyze(curve, smoothing=smoothing, method=method)
+            return RawJSON(encode_json(_curve_entry(curve, result, width, encoding)))
 
         key = (curve.run, fingerprint, smoothing, method, width, encoding)
         text = self._entries.get(key)
@@ -453,8 +451,7 @@ class LRFinderPlugin(base_plugin.TBPlugin):
         if result is None:
             result = _analyze(curve, smoothing=smoothing, method=method)
             self._analyses.put(analysis_key, result)
-        entry = _curve_entry(curve, width=width, result=result, encoding=encoding)
-        text = RawJSON(encode_json(entry))
+        text = RawJSON(encode_json(_curve_entry(curve, result, width, encoding)))
         self._entries.put(key, text)
         return text
 
@@ -549,21 +546,9 @@ def _analyze(curve: RunCurve, *, smoothing: float, method: str) -> analysis.LRFi
 
 
 def _curve_entry(
-    curve: RunCurve,
-    *,
-    width: int,
-    smoothing: float | None = None,
-    method: str | None = None,
-    result: analysis.LRFinderResult | None = None,
-    encoding: str = "json",
+    curve: RunCurve, result: analysis.LRFinderResult, width: int, encoding: str
 ) -> dict:
-    """Build the curves route's entry for one run; its series are NumPy arrays.
-
-    Pass either `result`, an analysis of the curve, or `smoothing` and `method`
-    to compute one.
-    """
-    if result is None:
-        result = _analyze(curve, smoothing=smoothing, method=method)
+    """Build the curves route's entry for one run from its analysis `result`."""
     indices = select_points(curve.learning_rates, curve.losses, width)
     region = None if result.region is None else [float(result.region[0]), float(result.region[1])]
     return {
@@ -730,7 +715,7 @@ def encode_series(values: np.ndarray, encoding: str) -> Any:
 
     `"json"` keeps the array, which `encode_json` writes as a list of numbers.
     `"base64"` gives `{"dtype": ..., "base64": ...}`: the little-endian bytes of
-    the values, as float32 when that holds them exactly (the stored curves are
+    the values, as float32 when that represents them exactly (the stored curves are
     float32) and as float64 otherwise. It is exact, keeps NaN and the
     infinities, and takes a fraction of the time and size of the list.
 

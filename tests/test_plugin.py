@@ -535,16 +535,16 @@ def test_unchanged_runs_not_read_or_analyzed_again(data_provider, monkeypatch):
 
     monkeypatch.setattr(data_provider, "read_tensors", counting_read)
     monkeypatch.setattr(analysis, "analyze", counting_analyze)
-    shown = ["adam/lr_finder", "sgd/lr_finder"]
+    requested = ["adam/lr_finder", "sgd/lr_finder"]
 
     _, first_runs, _ = get(client, "runs")
-    _, first_curves, _ = curves(client, shown)
+    _, first_curves, _ = curves(client, requested)
     assert reads[0] is None
     assert len(analyses) == 2
     read_count = len(reads)
 
     _, second_runs, _ = get(client, "runs")
-    _, second_curves, _ = curves(client, shown)
+    _, second_curves, _ = curves(client, requested)
 
     assert second_runs == first_runs
     assert second_curves == first_curves
@@ -552,9 +552,9 @@ def test_unchanged_runs_not_read_or_analyzed_again(data_provider, monkeypatch):
     # Only the foreign runs, which are never cached, are read again.
     for runs in reads[read_count:]:
         assert runs is not None
-        assert not set(runs) & set(shown)
+        assert not set(runs) & set(requested)
 
-    _, other_smoothing, _ = curves(client, shown, smoothing="0.5")
+    _, other_smoothing, _ = curves(client, requested, smoothing="0.5")
     assert other_smoothing["smoothing"] == 0.5
     assert len(analyses) == 4
 

@@ -114,6 +114,6 @@ def test_ties_keep_first_minimum_and_last_maximum():
     losses = np.array([2.0, 1.0, 1.0, 2.0, 5.0, 3.0, 5.0, 3.0])
     columns = np.array([0, 0, 0, 0, 1, 1, 1, 1])
 
-    kept = downsample._column_extremes(np.arange(8), columns, losses)
+    extremes = downsample._column_extremes(np.arange(8), columns, losses)
 
-    assert sorted(kept.tolist()) == [1, 3, 5, 6]
+    assert sorted(extremes.tolist()) == [1, 3, 5, 6]
