@@ -203,13 +203,14 @@ class LRFinderPlugin(base_plugin.TBPlugin):
             encoding=encoding,
         )
         content = encode_json(body).encode("utf-8")
+        if "gzip" not in request.accept_encodings:
+            return http_util.Respond(request, content, "application/json")
         key = hashlib.sha256(content).digest()
         compressed = self._compressed.get(key)
         if compressed is None:
             # The level `http_util.Respond` uses for text it compresses itself.
             compressed = gzip.compress(content, compresslevel=3, mtime=0)
             self._compressed.put(key, compressed)
-        # Respond decompresses again for a client that does not accept gzip.
         return http_util.Respond(request, compressed, "application/json", content_encoding="gzip")
 
     @wrappers.Request.application
